@@ -1,0 +1,109 @@
+//! The search endpoint. Order: login and secret (404) → rate limit → search.
+//!
+//! Matching (docs/decisions.md): `n_k` and `n_dt` exact after removing spaces, case-insensitive;
+//! `n_trans` and `n_trans_doc` case-insensitive substrings; several parameters must all match.
+
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use serde_json::json;
+
+use super::error::{AltaError, json_response};
+use super::{Alta, METHOD_SEARCH, NAME, normalize_number, secret};
+use crate::apis::query::QueryParams;
+use crate::platform::RequestContext;
+use crate::platform::ratelimit::{Decision, Limit};
+
+/// `GET /svh-gruz/search/api/v1/`.
+pub async fn search(State(api): State<Arc<Alta>>, ctx: RequestContext, RawQuery(raw): RawQuery) -> Response {
+    let query = QueryParams::parse(raw.as_deref());
+    let param = |name| query.get(name).unwrap_or("");
+    let (n_k, n_trans, n_trans_doc, n_dt) = (param("n_k"), param("n_trans"), param("n_trans_doc"), param("n_dt"));
+    let login = param("login");
+    let Some(password_md5) = api.users.get(login) else {
+        return AltaError::Unauthorized.into_response();
+    };
+    let expected = secret(n_k, n_trans, n_trans_doc, n_dt, login, password_md5);
+    if !param("secret").eq_ignore_ascii_case(&expected) {
+        return AltaError::Unauthorized.into_response();
+    }
+
+    let limit = Limit {
+        requests: api.config.requests_per_window,
+        window_secs: api.config.window_secs,
+    };
+    let decision =
+        ctx.namespace
+            .rate_limits()
+            .check(NAME, login, METHOD_SEARCH, limit, ctx.now(), ctx.enforce_rate_limits());
+    if let Decision::Limited { retry_after_secs, .. } = decision {
+        return AltaError::RateLimited {
+            status: StatusCode::from_u16(api.config.rate_limit_status).unwrap_or(StatusCode::TOO_MANY_REQUESTS),
+            wait_sec: retry_after_secs,
+            info: api.config.limit_info(),
+        }
+        .into_response();
+    }
+
+    let found = find(&api, n_k.trim(), n_trans.trim(), n_trans_doc.trim(), n_dt.trim());
+    let total = found.len();
+    let page: Vec<_> = found
+        .into_iter()
+        .take(api.config.max_results)
+        .map(|i| &api.records[i])
+        .collect();
+    let message = if [n_k, n_trans, n_trans_doc, n_dt].iter().all(|p| p.trim().is_empty()) {
+        "Не задан ни один параметр поиска: укажите n_k, n_trans, n_trans_doc или n_dt"
+    } else {
+        ""
+    };
+    let body = json!({
+        "content": page,
+        "totalSize": total,
+        "pageSize": page.len(),
+        "pageElements": page.len(),
+        "responseMessage": message,
+    });
+    json_response(StatusCode::OK, body.to_string())
+}
+
+/// Indexes of the records matching every non-empty parameter, in fixture order.
+fn find(api: &Alta, n_k: &str, n_trans: &str, n_trans_doc: &str, n_dt: &str) -> Vec<usize> {
+    if [n_k, n_trans, n_trans_doc, n_dt].iter().all(|p| p.is_empty()) {
+        return Vec::new();
+    }
+    let key = [n_k, n_trans, n_trans_doc, n_dt].map(str::to_owned);
+    if let Some(hits) = api.index.aliases.get(&key) {
+        return hits.clone();
+    }
+    let lookup = |map: &std::collections::HashMap<String, Vec<usize>>, key: &str| {
+        map.get(&normalize_number(key)).cloned().unwrap_or_default()
+    };
+    let candidates: Vec<usize> = match (n_k.is_empty(), n_dt.is_empty()) {
+        (false, _) => lookup(&api.index.by_container, n_k),
+        (true, false) => lookup(&api.index.by_declaration, n_dt),
+        (true, true) => (0..api.records.len()).collect(),
+    };
+    let contains = |haystack: &[String], needle: &str| {
+        needle.is_empty() || {
+            let needle = needle.to_lowercase();
+            haystack.iter().any(|item| item.to_lowercase().contains(&needle))
+        }
+    };
+    candidates
+        .into_iter()
+        .filter(|&i| {
+            let record = &api.records[i];
+            (n_dt.is_empty()
+                || record.dt_data_list.iter().any(|dt| {
+                    std::iter::once(&dt.number)
+                        .chain(dt.dt_reg_number.as_ref())
+                        .any(|number| normalize_number(number) == normalize_number(n_dt))
+                }))
+                && contains(&record.transport_identifiers, n_trans)
+                && contains(&record.transport_numbers, n_trans_doc)
+        })
+        .collect()
+}

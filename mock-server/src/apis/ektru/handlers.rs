@@ -1,0 +1,340 @@
+//! `passport/list` and `passport/card`. Order of checks, as a real gateway would do them:
+//! key (401) → rate limit (429) → parameters → access (403) → data (404).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use chrono::{NaiveDate, TimeZone, Utc};
+use http::{HeaderValue, StatusCode};
+use serde_json::{Value, json};
+
+use super::data::{ApiKey, Passport, PassportType};
+use super::error::EktruError;
+use super::{Ektru, METHOD_CARD, METHOD_LIST, NAME, USAGE_HEADER};
+use crate::apis::query::QueryParams;
+use crate::platform::RequestContext;
+use crate::platform::ratelimit::Decision;
+
+/// The filters of `passport/list`, in the order the response echoes them.
+const FILTERS: &[&str] = &[
+    "number",
+    "type",
+    "updatedat",
+    "ektru",
+    "ktru",
+    "okpd",
+    "ksr",
+    "rosteh",
+    "gisp",
+    "gtin",
+    "cte",
+];
+
+/// An authenticated, counted call: the key and the `API-Usage-Limit` value.
+struct Call<'a> {
+    key: &'a ApiKey,
+    usage: String,
+}
+
+impl Call<'_> {
+    fn fail(&self, error: EktruError) -> EktruError {
+        EktruError {
+            usage: Some(self.usage.clone()),
+            ..error
+        }
+    }
+
+    fn ok(&self, body: Value) -> Response {
+        let mut response = Json(body).into_response();
+        if let Ok(value) = HeaderValue::from_str(&self.usage) {
+            response.headers_mut().insert(USAGE_HEADER, value);
+        }
+        response
+    }
+}
+
+fn authenticate<'a>(
+    api: &'a Ektru,
+    ctx: &RequestContext,
+    query: &QueryParams,
+    method: &'static str,
+) -> Result<Call<'a>, EktruError> {
+    let Some(apikey) = query.non_empty("apikey") else {
+        return Err(EktruError::new(
+            StatusCode::UNAUTHORIZED,
+            "Не указан ключ доступа: параметр apikey обязателен",
+        ));
+    };
+    let Some(key) = api.keys.get(apikey) else {
+        return Err(EktruError::new(
+            StatusCode::UNAUTHORIZED,
+            "Неверный ключ доступа apikey",
+        ));
+    };
+    let limit = api.config.limit(apikey, method);
+    let decision = ctx
+        .namespace
+        .rate_limits()
+        .check(NAME, apikey, method, limit, ctx.now(), ctx.enforce_rate_limits());
+    match decision {
+        Decision::Allowed { used, limit } => Ok(Call {
+            key,
+            usage: format!("{used}/{limit}"),
+        }),
+        Decision::Limited {
+            retry_after_secs,
+            used,
+            limit,
+        } => Err(EktruError {
+            retry_after: Some(retry_after_secs),
+            usage: Some(format!("{used}/{limit}")),
+            ..EktruError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "Превышен лимит запросов к методу {method}: {limit} в минуту; повторите через {retry_after_secs} с"
+                ),
+            )
+        }),
+    }
+}
+
+fn bad_request(api: &Ektru, message: String) -> EktruError {
+    let status = StatusCode::from_u16(api.config.bad_request_status).unwrap_or(StatusCode::NOT_FOUND);
+    EktruError::new(status, message)
+}
+
+fn parse_count(
+    api: &Ektru,
+    query: &QueryParams,
+    name: &str,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, EktruError> {
+    match query.get(name) {
+        None | Some("") => Ok(default),
+        Some(raw) => raw.parse::<u32>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+            bad_request(
+                api,
+                format!(
+                    "Параметр {name}={raw:?} должен быть целым числом от {} до {}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        }),
+    }
+}
+
+/// Parsed filters of `passport/list`.
+struct Filters<'q> {
+    given: Vec<(&'static str, &'q str)>,
+    kind: Option<PassportType>,
+    since: Option<chrono::DateTime<Utc>>,
+}
+
+impl<'q> Filters<'q> {
+    fn parse(api: &Ektru, query: &'q QueryParams) -> Result<Self, EktruError> {
+        let given: Vec<(&'static str, &str)> = FILTERS
+            .iter()
+            .filter_map(|name| query.non_empty(name).map(|v| (*name, v)))
+            .collect();
+        let value = |name| given.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        let kind = match value("type") {
+            None => None,
+            Some("ocp") => Some(PassportType::Ocp),
+            Some("ucp") => Some(PassportType::Ucp),
+            Some(other) => {
+                return Err(bad_request(
+                    api,
+                    format!("Параметр type={other:?}: допустимые значения \"ocp\" и \"ucp\""),
+                ));
+            }
+        };
+        let since = match value("updatedat") {
+            None => None,
+            Some(raw) => Some(
+                NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                    .ok()
+                    .filter(|_| raw.len() == 10)
+                    .and_then(|date| date.and_hms_opt(0, 0, 0))
+                    .map(|at| Utc.from_utc_datetime(&at))
+                    .ok_or_else(|| {
+                        bad_request(
+                            api,
+                            format!("Параметр updatedat={raw:?}: ожидается дата в формате YYYY-MM-DD"),
+                        )
+                    })?,
+            ),
+        };
+        Ok(Self { given, kind, since })
+    }
+
+    fn value(&self, name: &str) -> Option<&'q str> {
+        self.given.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
+
+    fn matches(&self, passport: &Passport) -> bool {
+        let prefix = |name, code: &Option<String>| {
+            self.value(name)
+                .is_none_or(|want| code.as_deref().is_some_and(|c| c.starts_with(want)))
+        };
+        let exact = |name, code: Option<&str>| self.value(name).is_none_or(|want| code == Some(want));
+        let classifiers = &passport.classifiers;
+        exact("number", Some(&passport.number))
+            && self.kind.is_none_or(|kind| kind == passport.kind)
+            && self.since.is_none_or(|since| {
+                chrono::DateTime::parse_from_rfc3339(&passport.updatedat).is_ok_and(|at| at >= since)
+            })
+            && prefix("ektru", &classifiers.ektru)
+            && prefix("ktru", &classifiers.ktru)
+            && prefix("okpd", &classifiers.okpd)
+            && prefix("ksr", &classifiers.ksr)
+            && prefix("rosteh", &classifiers.rosteh)
+            && exact("gisp", passport.gisp.as_deref())
+            && exact("gtin", passport.gtin.as_deref())
+            && exact("cte", passport.cte.as_deref())
+    }
+}
+
+fn link(api: &Ektru, passport: &Passport) -> String {
+    format!("{}/passport/{}", api.config.link_base, passport.number)
+}
+
+/// `GET /data/passport/list`.
+pub async fn passport_list(State(api): State<Arc<Ektru>>, ctx: RequestContext, RawQuery(raw): RawQuery) -> Response {
+    let query = QueryParams::parse(raw.as_deref());
+    let call = match authenticate(&api, &ctx, &query, METHOD_LIST) {
+        Ok(call) => call,
+        Err(error) => return error.into_response(),
+    };
+    list(&api, &call, &query).unwrap_or_else(|error| call.fail(error).into_response())
+}
+
+fn list(api: &Ektru, call: &Call<'_>, query: &QueryParams) -> Result<Response, EktruError> {
+    let offset = parse_count(api, query, "offset", 0, 0..=u32::MAX)?;
+    let limit = parse_count(
+        api,
+        query,
+        "limit",
+        api.config.default_page_limit,
+        1..=api.config.max_page_limit,
+    )?;
+    let filters = Filters::parse(api, query)?;
+    if let Some(code) = filters.value("ektru")
+        && !call.key.may_filter(code)
+    {
+        return Err(EktruError::new(
+            StatusCode::FORBIDDEN,
+            format!("Нет доступа к паспортам классификатора ЕКТРУ {code}"),
+        ));
+    }
+    let page: Vec<Value> = api
+        .passports
+        .iter()
+        .filter(|p| call.key.may_see(p.classifiers.ektru.as_deref()) && filters.matches(p))
+        .skip(offset as usize)
+        .take(limit as usize)
+        .map(|p| json!({ "number": p.number, "link": link(api, p), "updatedat": p.updatedat }))
+        .collect();
+    if page.is_empty() && api.config.empty_list_status == 404 {
+        return Err(EktruError::new(
+            StatusCode::NOT_FOUND,
+            "Паспорта по заданным фильтрам не найдены",
+        ));
+    }
+    let filter: serde_json::Map<String, Value> =
+        filters.given.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+    Ok(call.ok(json!({
+        "apiversion": 1,
+        "result": {
+            "filter": filter,
+            "pagination": { "offset": offset, "limit": limit },
+            "pass_count": page.len(),
+            "pass_list": page,
+        }
+    })))
+}
+
+/// `GET /data/passport/card`.
+pub async fn passport_card(State(api): State<Arc<Ektru>>, ctx: RequestContext, RawQuery(raw): RawQuery) -> Response {
+    let query = QueryParams::parse(raw.as_deref());
+    let call = match authenticate(&api, &ctx, &query, METHOD_CARD) {
+        Ok(call) => call,
+        Err(error) => return error.into_response(),
+    };
+    card(&api, &call, &query).unwrap_or_else(|error| call.fail(error).into_response())
+}
+
+fn card(api: &Ektru, call: &Call<'_>, query: &QueryParams) -> Result<Response, EktruError> {
+    // The doc: when both are given the identifier is used and the number ignored.
+    let found = match (query.non_empty("id"), query.non_empty("number")) {
+        (Some(raw), _) => {
+            let id: u64 = raw
+                .parse()
+                .map_err(|_| bad_request(api, format!("Параметр id={raw:?} должен быть целым числом")))?;
+            api.by_id.get(&id)
+        }
+        (None, Some(number)) => api.by_number.get(number),
+        (None, None) => {
+            return Err(bad_request(
+                api,
+                "Укажите идентификатор (id) или номер (number) паспорта".to_owned(),
+            ));
+        }
+    };
+    let passport = found
+        .map(|&i| &api.passports[i])
+        .ok_or_else(|| EktruError::new(StatusCode::NOT_FOUND, "Паспорт не найден"))?;
+    if !call.key.may_see(passport.classifiers.ektru.as_deref()) {
+        return Err(EktruError::new(
+            StatusCode::FORBIDDEN,
+            format!("Нет доступа к паспорту {}", passport.number),
+        ));
+    }
+    Ok(call.ok(card_body(api, passport)))
+}
+
+fn card_body(api: &Ektru, p: &Passport) -> Value {
+    let mut ident: Vec<Value> = [("GTIN", &p.gtin), ("Идентификатор ГИСП", &p.gisp), ("СТЕ", &p.cte)]
+        .into_iter()
+        .filter_map(|(name, value)| value.as_ref().map(|v| json!({ "name": name, "value": v })))
+        .collect();
+    ident.extend(p.ident.iter().map(|a| json!({ "name": a.name, "value": a.value })));
+    let c = &p.classifiers;
+    let classificators: Vec<Value> = [
+        ("ektru", "ЕКТРУ", &c.ektru),
+        ("ktru", "КТРУ", &c.ktru),
+        ("okpd", "ОКПД2", &c.okpd),
+        ("ksr", "КСР", &c.ksr),
+        ("rosteh", "Ростех", &c.rosteh),
+    ]
+    .into_iter()
+    .filter_map(|(code, name, value)| {
+        value
+            .as_ref()
+            .map(|v| json!({ "code": code, "name": name, "value": v }))
+    })
+    .collect();
+    json!({
+        "apiversion": 1,
+        "result": {
+            "passport": {
+                "number": p.number,
+                "name": p.fullname,
+                "gtin": p.gtin,
+                "id": p.id,
+                "fullname": p.fullname,
+                "updatedat": p.updatedat,
+                "isocp": p.kind == PassportType::Ocp,
+                "isucp": p.kind == PassportType::Ucp,
+                "link": link(api, p),
+                "images": p.images,
+            },
+            "ident": { "atribs": ident },
+            "classificators": { "atribs": classificators },
+            "specifications": { "atribs": p.specifications },
+        }
+    })
+}

@@ -1,0 +1,45 @@
+//! Query-string access shared by the vendors: decoded pairs, first occurrence wins.
+
+/// A decoded query string.
+#[derive(Debug, Default)]
+pub struct QueryParams {
+    pairs: Vec<(String, String)>,
+}
+
+impl QueryParams {
+    /// Decode `raw` (`a=1&b=%D0%B0`); malformed escapes are kept literally, never an error.
+    pub fn parse(raw: Option<&str>) -> Self {
+        let pairs = raw
+            .map(|raw| serde_urlencoded::from_str::<Vec<(String, String)>>(raw).unwrap_or_default())
+            .unwrap_or_default();
+        Self { pairs }
+    }
+
+    /// The first value of `name`, if present (possibly empty).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The first value of `name` unless absent or empty.
+    pub fn non_empty(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|value| !value.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_and_keeps_the_first() {
+        let query = QueryParams::parse(Some("a=1&a=2&b=%D0%B0+%2B&c="));
+        assert_eq!(query.get("a"), Some("1"));
+        assert_eq!(query.get("b"), Some("а +"));
+        assert_eq!(query.get("c"), Some(""));
+        assert_eq!(query.non_empty("c"), None);
+        assert_eq!(query.get("d"), None);
+    }
+}

@@ -1,0 +1,178 @@
+//! The namespace clock: real time plus an offset, optionally frozen.
+//!
+//! This is the only module (with `rng.rs`) allowed to read the system time. Everything
+//! time-based in the fake (rate-limit windows, `Retry-After`, expiries, lifecycles) asks a
+//! [`Clock`] for `now()`, so tests move time with the admin API instead of sleeping.
+
+use std::sync::Mutex;
+use std::time::{Instant, SystemTime};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::json;
+
+use super::store::Store;
+
+/// Real wall-clock time. The single place the fake reads it.
+fn real_now() -> DateTime<Utc> {
+    DateTime::<Utc>::from(SystemTime::now())
+}
+
+/// A monotonic real-time instant, for things that must follow real time (idle TTLs, latency).
+pub fn real_instant() -> Instant {
+    Instant::now()
+}
+
+/// How a namespace clock starts (and where `reset` puts it back).
+#[derive(Clone, Debug, Default)]
+pub struct ClockStart {
+    /// Start at this instant instead of real time.
+    pub at: Option<DateTime<Utc>>,
+    /// Start frozen.
+    pub frozen: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct ClockState {
+    /// Virtual time minus real time.
+    offset: TimeDelta,
+    /// When frozen, the virtual instant time stands still at.
+    frozen_at: Option<DateTime<Utc>>,
+}
+
+/// One namespace's clock.
+#[derive(Debug)]
+pub struct Clock {
+    start: ClockStart,
+    state: Mutex<ClockState>,
+}
+
+/// The largest single move accepted by [`Clock::advance`] (100 years), so arithmetic never overflows.
+pub const MAX_ADVANCE_SECONDS: u64 = 100 * 365 * 24 * 3600;
+
+impl Clock {
+    pub fn new(start: ClockStart) -> Self {
+        let state = Self::initial(&start);
+        Self {
+            start,
+            state: Mutex::new(state),
+        }
+    }
+
+    fn initial(start: &ClockStart) -> ClockState {
+        let now = real_now();
+        let virtual_now = start.at.unwrap_or(now);
+        ClockState {
+            offset: virtual_now - now,
+            frozen_at: start.frozen.then_some(virtual_now),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ClockState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The namespace's current time.
+    pub fn now(&self) -> DateTime<Utc> {
+        let state = *self.lock();
+        state.frozen_at.unwrap_or_else(|| real_now() + state.offset)
+    }
+
+    pub fn is_frozen(&self) -> bool {
+        self.lock().frozen_at.is_some()
+    }
+
+    /// Move time forward by `seconds` (at most [`MAX_ADVANCE_SECONDS`]).
+    pub fn advance(&self, delta: TimeDelta) {
+        let mut state = self.lock();
+        state.offset += delta;
+        if let Some(at) = state.frozen_at.as_mut() {
+            *at += delta;
+        }
+    }
+
+    /// Stop time, at `at` if given, else at the current instant.
+    pub fn freeze(&self, at: Option<DateTime<Utc>>) {
+        let now = self.now();
+        let mut state = self.lock();
+        let at = at.unwrap_or(now);
+        state.offset = at - real_now();
+        state.frozen_at = Some(at);
+    }
+
+    /// Let time run again from where it stands.
+    pub fn unfreeze(&self) {
+        let mut state = self.lock();
+        if let Some(at) = state.frozen_at.take() {
+            state.offset = at - real_now();
+        }
+    }
+
+    /// Virtual minus real time, for the admin view.
+    pub fn offset(&self) -> TimeDelta {
+        let state = *self.lock();
+        match state.frozen_at {
+            Some(at) => at - real_now(),
+            None => state.offset,
+        }
+    }
+}
+
+impl Store for Clock {
+    fn name(&self) -> &'static str {
+        "clock"
+    }
+
+    fn reset(&self) {
+        *self.lock() = Self::initial(&self.start);
+    }
+
+    /// Whether the clock has been moved away from its start. Real time passing is not state.
+    fn snapshot(&self) -> serde_json::Value {
+        let state = *self.lock();
+        let initial = Self::initial(&self.start);
+        // Offsets drift by the real time spent between the two computations: allow a second.
+        let moved = (state.offset - initial.offset).num_milliseconds().abs() > 1000
+            || state.frozen_at.is_some() != initial.frozen_at.is_some();
+        json!({ "frozen": state.frozen_at.is_some(), "moved": moved })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advance_moves_a_frozen_clock_exactly() {
+        let clock = Clock::new(ClockStart::default());
+        clock.freeze(None);
+        let before = clock.now();
+        clock.advance(TimeDelta::seconds(90));
+        assert_eq!(clock.now() - before, TimeDelta::seconds(90));
+    }
+
+    #[test]
+    fn configured_start_is_where_reset_returns() {
+        let at = DateTime::parse_from_rfc3339("2024-05-01T10:00:00Z").unwrap().to_utc();
+        let clock = Clock::new(ClockStart {
+            at: Some(at),
+            frozen: true,
+        });
+        assert_eq!(clock.now(), at);
+        clock.advance(TimeDelta::hours(5));
+        clock.unfreeze();
+        clock.reset();
+        assert_eq!(clock.now(), at);
+        assert!(clock.is_frozen());
+    }
+
+    #[test]
+    fn unfreeze_keeps_the_virtual_time() {
+        let clock = Clock::new(ClockStart::default());
+        clock.freeze(None);
+        clock.advance(TimeDelta::days(1));
+        let frozen = clock.now();
+        clock.unfreeze();
+        let after = clock.now();
+        assert!(after >= frozen && after - frozen < TimeDelta::seconds(5));
+    }
+}

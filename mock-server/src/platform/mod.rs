@@ -1,0 +1,170 @@
+//! The vendor-neutral platform: namespaces, clock, RNG, lifecycles, rate limits, faults,
+//! journal, admin API and the serving layer. Nothing here names a vendor API; vendors plug in
+//! through [`VendorApi`].
+
+pub mod admin;
+pub mod clock;
+pub mod conn;
+pub mod error;
+pub mod faults;
+pub mod journal;
+pub mod lifecycle;
+pub mod namespace;
+pub mod ratelimit;
+pub mod rng;
+pub mod routes;
+pub mod serve;
+pub mod store;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::response::Response;
+use http::StatusCode;
+use http::request::Parts;
+
+use lifecycle::{LifecycleSpec, TransitionRule};
+use namespace::{Namespace, Namespaces};
+use routes::RouteSpec;
+use store::StoreFactory;
+
+/// What a vendor API tells the platform about itself.
+pub trait VendorApi: Send + Sync + 'static {
+    /// Short name used in the journal, fault rules and `--listen-api` (`ektru`, `alta`, …).
+    fn name(&self) -> &'static str;
+    /// The path prefix all its routes live under.
+    fn prefix(&self) -> &'static str;
+    /// Its documented routes, for the journal's "nearest route" and fault matching.
+    fn routes(&self) -> &'static [RouteSpec];
+    /// The vendor's own response for `status` (injected status faults).
+    fn error_response(&self, status: StatusCode) -> Response;
+    /// The vendor's own answer to an unknown URL or method under its prefix.
+    fn not_found(&self) -> Response;
+    /// Demo credentials for `GET /__admin/credentials`.
+    fn credentials(&self) -> serde_json::Value;
+    /// Per-namespace state of this vendor.
+    fn stores(&self) -> Vec<StoreFactory> {
+        Vec::new()
+    }
+    /// The kinds of objects with lifecycles, with their default rules.
+    fn lifecycles(&self) -> Vec<LifecycleSpec> {
+        Vec::new()
+    }
+}
+
+/// Process-wide settings of the platform.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `--rate-limits off` counts requests but never limits them.
+    pub enforce_rate_limits: bool,
+    /// Request bodies larger than this are refused before any vendor sees them.
+    pub max_body_bytes: usize,
+    /// How much of a request body the journal keeps.
+    pub journal_body_bytes: usize,
+    /// `Authorization: Bearer` token the admin API requires, if any.
+    pub admin_token: Option<String>,
+}
+
+/// Lifecycle kinds with their rules from the vendor defaults and the config file.
+#[derive(Debug, Default)]
+pub struct Lifecycles {
+    specs: BTreeMap<String, LifecycleSpec>,
+}
+
+impl Lifecycles {
+    /// Register vendor specs, with config-file overrides applied.
+    pub fn new(specs: Vec<LifecycleSpec>, configured: &BTreeMap<String, Vec<TransitionRule>>) -> Result<Self, String> {
+        let mut map = BTreeMap::new();
+        for mut spec in specs {
+            if let Some(rules) = configured.get(&spec.kind) {
+                spec.validate(rules)?;
+                spec.rules = rules.clone();
+            }
+            map.insert(spec.kind.clone(), spec);
+        }
+        if let Some(kind) = configured.keys().find(|kind| !map.contains_key(*kind)) {
+            let known: Vec<_> = map.keys().collect();
+            return Err(format!(
+                "[transitions] names unknown kind {kind:?}; known kinds: {known:?}"
+            ));
+        }
+        Ok(Self { specs: map })
+    }
+
+    pub fn spec(&self, kind: &str) -> Option<&LifecycleSpec> {
+        self.specs.get(kind)
+    }
+
+    pub fn specs(&self) -> impl Iterator<Item = &LifecycleSpec> {
+        self.specs.values()
+    }
+
+    /// The rules in force for `kind` in `namespace`.
+    pub fn rules(&self, namespace: &Namespace, kind: &str) -> Vec<TransitionRule> {
+        namespace
+            .transitions()
+            .get(kind)
+            .or_else(|| self.specs.get(kind).map(|spec| spec.rules.clone()))
+            .unwrap_or_default()
+    }
+}
+
+/// Everything shared by all requests.
+pub struct Platform {
+    pub settings: Settings,
+    pub namespaces: Namespaces,
+    pub apis: Vec<Arc<dyn VendorApi>>,
+    pub lifecycles: Lifecycles,
+    /// Every vendor's routes, flattened.
+    pub routes: Vec<RouteSpec>,
+}
+
+impl Platform {
+    pub fn api(&self, name: &str) -> Option<&Arc<dyn VendorApi>> {
+        self.apis.iter().find(|api| api.name() == name)
+    }
+
+    pub fn api_names(&self) -> Vec<&'static str> {
+        self.apis.iter().map(|api| api.name()).collect()
+    }
+
+    /// The API whose prefix `path` falls under.
+    pub fn api_for_path(&self, path: &str) -> Option<&Arc<dyn VendorApi>> {
+        self.apis.iter().find(|api| {
+            let prefix = api.prefix();
+            path.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || prefix.ends_with('/'))
+        })
+    }
+}
+
+/// What every vendor handler gets: its namespace and the process settings.
+#[derive(Clone)]
+pub struct RequestContext {
+    pub namespace: Arc<Namespace>,
+    pub platform: Arc<Platform>,
+}
+
+impl RequestContext {
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.namespace.clock().now()
+    }
+
+    pub fn enforce_rate_limits(&self) -> bool {
+        self.platform.settings.enforce_rate_limits
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<RequestContext>().cloned().ok_or_else(|| {
+            error::platform_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "request reached a vendor handler without a namespace (serving layer missing)",
+            )
+        })
+    }
+}

@@ -1,0 +1,321 @@
+//! Namespaces: complete, isolated copies of all mutable state, created lazily on first use.
+//!
+//! A namespace is nothing but its registered [`Stores`] plus bookkeeping for eviction. The set
+//! is bounded: idle namespaces past their TTL are dropped, and when the maximum is reached the
+//! least recently used idle one goes. A namespace with a request in flight is never evicted,
+//! and `default` never is.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::clock::{Clock, real_instant};
+use super::faults::Faults;
+use super::journal::Journal;
+use super::lifecycle::TransitionOverrides;
+use super::ratelimit::RateLimiter;
+use super::rng::{Rng, derive_seed};
+use super::store::{StoreContext, StoreFactory, Stores};
+
+/// The namespace of requests that name none.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// Check a namespace name: `[A-Za-z0-9_-]{1,64}`.
+pub fn validate_name(name: &str) -> Result<(), String> {
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        let shown: String = name.chars().take(80).collect();
+        return Err(format!(
+            "invalid namespace name {shown:?}: use 1 to 64 characters from A-Z, a-z, 0-9, '_' and '-'"
+        ));
+    }
+    Ok(())
+}
+
+/// One namespace.
+pub struct Namespace {
+    name: String,
+    stores: Stores,
+    /// Requests being served now; a namespace with any is never evicted.
+    in_flight: AtomicUsize,
+    /// Real time of the last request, for idle eviction.
+    last_used: Mutex<Instant>,
+}
+
+impl Namespace {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Any registered store, by type.
+    pub fn store<T: super::store::Store>(&self) -> &T {
+        self.stores.get()
+    }
+
+    pub fn clock(&self) -> &Clock {
+        self.stores.get()
+    }
+
+    pub fn rng(&self) -> &Rng {
+        self.stores.get()
+    }
+
+    pub fn journal(&self) -> &Journal {
+        self.stores.get()
+    }
+
+    pub fn faults(&self) -> &Faults {
+        self.stores.get()
+    }
+
+    pub fn rate_limits(&self) -> &RateLimiter {
+        self.stores.get()
+    }
+
+    pub fn transitions(&self) -> &TransitionOverrides {
+        self.stores.get()
+    }
+
+    /// Return every store to its initial state.
+    pub fn reset(&self) {
+        self.stores.reset();
+    }
+
+    /// Every store's observable state (for the reset-completeness test and debugging).
+    pub fn snapshot(&self) -> serde_json::Value {
+        self.stores.snapshot()
+    }
+
+    fn idle_for(&self, now: Instant) -> Option<Duration> {
+        (self.in_flight.load(Ordering::Acquire) == 0)
+            .then(|| now.saturating_duration_since(*self.last_used.lock().unwrap_or_else(|e| e.into_inner())))
+    }
+}
+
+/// Holds a namespace for the duration of one request.
+pub struct NamespaceGuard {
+    namespace: Arc<Namespace>,
+}
+
+impl std::ops::Deref for NamespaceGuard {
+    type Target = Arc<Namespace>;
+    fn deref(&self) -> &Arc<Namespace> {
+        &self.namespace
+    }
+}
+
+impl Drop for NamespaceGuard {
+    fn drop(&mut self) {
+        *self.namespace.last_used.lock().unwrap_or_else(|e| e.into_inner()) = real_instant();
+        self.namespace.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Limits of the namespace set.
+#[derive(Clone, Debug)]
+pub struct NamespaceLimits {
+    pub max: usize,
+    pub idle_ttl: Duration,
+}
+
+/// Why a namespace could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum NamespaceError {
+    #[error("{0}")]
+    InvalidName(String),
+    #[error(
+        "all {0} namespaces are busy, none can be evicted; raise [namespaces] max in the config or delete namespaces with DELETE /__admin/namespaces/{{name}}"
+    )]
+    Full(usize),
+}
+
+/// What the admin API shows of a namespace.
+#[derive(Debug, Serialize)]
+pub struct NamespaceInfo {
+    pub name: String,
+    pub in_flight: usize,
+    pub idle_secs: Option<u64>,
+    pub clock: String,
+    pub frozen: bool,
+}
+
+/// Every namespace of the process.
+pub struct Namespaces {
+    seed: u64,
+    limits: NamespaceLimits,
+    factories: Vec<StoreFactory>,
+    map: Mutex<HashMap<String, Arc<Namespace>>>,
+}
+
+impl Namespaces {
+    pub fn new(seed: u64, limits: NamespaceLimits, factories: Vec<StoreFactory>) -> Self {
+        Self {
+            seed,
+            limits,
+            factories,
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Namespace>>> {
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn create(&self, name: &str) -> Arc<Namespace> {
+        let seed = derive_seed(self.seed, name);
+        let ctx = StoreContext { namespace: name, seed };
+        Arc::new(Namespace {
+            name: name.to_owned(),
+            stores: Stores::build(&self.factories, &ctx),
+            in_flight: AtomicUsize::new(0),
+            last_used: Mutex::new(real_instant()),
+        })
+    }
+
+    /// The namespace `name`, created if needed, held for one request.
+    pub fn acquire(&self, name: &str) -> Result<NamespaceGuard, NamespaceError> {
+        let mut map = self.lock();
+        let namespace = match map.get(name) {
+            Some(namespace) => namespace.clone(),
+            None => {
+                validate_name(name).map_err(NamespaceError::InvalidName)?;
+                self.make_room(&mut map)?;
+                let namespace = self.create(name);
+                map.insert(name.to_owned(), namespace.clone());
+                namespace
+            }
+        };
+        namespace.in_flight.fetch_add(1, Ordering::AcqRel);
+        Ok(NamespaceGuard { namespace })
+    }
+
+    /// Drop expired idle namespaces; if still full, the least recently used idle one.
+    fn make_room(&self, map: &mut HashMap<String, Arc<Namespace>>) -> Result<(), NamespaceError> {
+        let now = real_instant();
+        map.retain(|name, ns| {
+            name == DEFAULT_NAMESPACE || ns.idle_for(now).is_none_or(|idle| idle < self.limits.idle_ttl)
+        });
+        if map.len() < self.limits.max {
+            return Ok(());
+        }
+        let victim = map
+            .iter()
+            .filter(|(name, _)| name.as_str() != DEFAULT_NAMESPACE)
+            .filter_map(|(name, ns)| ns.idle_for(now).map(|idle| (idle, name.clone())))
+            .max()
+            .map(|(_, name)| name);
+        match victim {
+            Some(name) => {
+                tracing::debug!(namespace = %name, "evicting least recently used namespace");
+                map.remove(&name);
+                Ok(())
+            }
+            None => Err(NamespaceError::Full(self.limits.max)),
+        }
+    }
+
+    /// An existing namespace, without creating it.
+    pub fn get(&self, name: &str) -> Option<Arc<Namespace>> {
+        self.lock().get(name).cloned()
+    }
+
+    pub fn remove(&self, name: &str) -> bool {
+        self.lock().remove(name).is_some()
+    }
+
+    /// Reset every namespace: the non-default ones are dropped (they come back fresh on use).
+    pub fn reset_all(&self) {
+        let mut map = self.lock();
+        map.retain(|name, _| name == DEFAULT_NAMESPACE);
+        if let Some(default) = map.get(DEFAULT_NAMESPACE) {
+            default.reset();
+        }
+    }
+
+    pub fn list(&self) -> Vec<NamespaceInfo> {
+        let now = real_instant();
+        let mut list: Vec<NamespaceInfo> = self
+            .lock()
+            .values()
+            .map(|ns| NamespaceInfo {
+                name: ns.name.clone(),
+                in_flight: ns.in_flight.load(Ordering::Acquire),
+                idle_secs: ns.idle_for(now).map(|d| d.as_secs()),
+                clock: ns.clock().now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                frozen: ns.clock().is_frozen(),
+            })
+            .collect();
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        list
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The store factories of the platform itself; vendors add theirs after these.
+pub fn platform_factories(clock: super::clock::ClockStart, journal_capacity: usize) -> Vec<StoreFactory> {
+    vec![
+        Arc::new(move |_: &StoreContext<'_>| Arc::new(Clock::new(clock.clone())) as _),
+        Arc::new(|ctx: &StoreContext<'_>| Arc::new(Rng::new(ctx.seed)) as _),
+        Arc::new(move |_: &StoreContext<'_>| Arc::new(Journal::new(journal_capacity)) as _),
+        Arc::new(|_: &StoreContext<'_>| Arc::new(Faults::default()) as _),
+        Arc::new(|_: &StoreContext<'_>| Arc::new(RateLimiter::default()) as _),
+        Arc::new(|_: &StoreContext<'_>| Arc::new(TransitionOverrides::default()) as _),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::clock::ClockStart;
+
+    fn namespaces(max: usize, idle_ttl: Duration) -> Namespaces {
+        Namespaces::new(
+            1,
+            NamespaceLimits { max, idle_ttl },
+            platform_factories(ClockStart::default(), 10),
+        )
+    }
+
+    #[test]
+    fn names_are_validated() {
+        assert!(validate_name("job-42_a").is_ok());
+        assert!(validate_name("").is_err());
+        assert!(validate_name("a/b").is_err());
+        assert!(validate_name(&"x".repeat(65)).is_err());
+        assert!(validate_name("имя").is_err());
+    }
+
+    #[test]
+    fn busy_namespaces_are_never_evicted() {
+        let set = namespaces(2, Duration::from_secs(3600));
+        let _a = set.acquire("a").unwrap();
+        let _b = set.acquire("b").unwrap();
+        assert!(matches!(set.acquire("c"), Err(NamespaceError::Full(2))));
+        drop(_a);
+        assert!(set.acquire("c").is_ok());
+        assert!(set.get("a").is_none(), "the idle one was evicted");
+        assert!(set.get("b").is_some(), "the busy one stays");
+    }
+
+    #[test]
+    fn expired_idle_namespaces_are_dropped() {
+        let set = namespaces(10, Duration::ZERO);
+        drop(set.acquire("old").unwrap());
+        drop(set.acquire("new").unwrap());
+        assert!(set.get("old").is_none());
+    }
+}

@@ -1,0 +1,159 @@
+//! The route table every vendor declares, and the classification of a request against it.
+//!
+//! The journal uses it to say, for a request that matched nothing, which route it nearly hit
+//! and why it missed: "why did my client get a 404" is the first question users ask.
+
+use http::Method;
+use serde::Serialize;
+
+/// One documented route of a vendor API.
+#[derive(Clone, Debug)]
+pub struct RouteSpec {
+    pub api: &'static str,
+    pub method: Method,
+    /// Literal segments, or `{name}` for one path parameter.
+    pub path: &'static str,
+    /// Each group needs at least one of its query parameters present.
+    pub required: &'static [&'static [&'static str]],
+}
+
+impl RouteSpec {
+    pub const fn get(api: &'static str, path: &'static str, required: &'static [&'static [&'static str]]) -> Self {
+        Self {
+            api,
+            method: Method::GET,
+            path,
+            required,
+        }
+    }
+
+    /// `GET /data/passport/list`, as shown in the journal.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    fn path_matches(&self, path: &str) -> bool {
+        let mut want = self.path.split('/');
+        let mut got = path.split('/');
+        loop {
+            match (want.next(), got.next()) {
+                (None, None) => return true,
+                (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') && !g.is_empty() => {}
+                (Some(w), Some(g)) if w == g => {}
+                _ => return false,
+            }
+        }
+    }
+
+    fn missing_parameter(&self, query: &str) -> Option<String> {
+        let present: Vec<&str> = query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| pair.split_once('=').map_or(pair, |(k, _)| k))
+            .collect();
+        self.required
+            .iter()
+            .find(|group| !group.iter().any(|name| present.contains(name)))
+            .map(|group| group.join(" or "))
+    }
+}
+
+/// Why a request matched no route.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "reason")]
+pub enum Miss {
+    /// The path exists with other methods.
+    WrongMethod { allowed: Vec<String> },
+    /// No route has this path.
+    UnknownPath,
+    /// Path and method match, a required query parameter is absent.
+    MissingParameter { parameter: String },
+}
+
+/// The result of classifying a request.
+#[derive(Clone, Debug)]
+pub enum Classified<'a> {
+    Matched(&'a RouteSpec),
+    Unmatched { nearest: Option<&'a RouteSpec>, miss: Miss },
+}
+
+/// Classify `method path?query` against `routes`.
+pub fn classify<'a>(routes: &'a [RouteSpec], method: &Method, path: &str, query: &str) -> Classified<'a> {
+    let same_path: Vec<&RouteSpec> = routes.iter().filter(|r| r.path_matches(path)).collect();
+    if let Some(route) = same_path.iter().find(|r| r.method == *method) {
+        return match route.missing_parameter(query) {
+            None => Classified::Matched(route),
+            Some(parameter) => Classified::Unmatched {
+                nearest: Some(route),
+                miss: Miss::MissingParameter { parameter },
+            },
+        };
+    }
+    if let Some(first) = same_path.first() {
+        return Classified::Unmatched {
+            nearest: Some(first),
+            miss: Miss::WrongMethod {
+                allowed: same_path.iter().map(|r| r.method.to_string()).collect(),
+            },
+        };
+    }
+    let nearest = routes
+        .iter()
+        .min_by_key(|r| (r.method != *method, strsim::levenshtein(r.path, path)));
+    Classified::Unmatched {
+        nearest,
+        miss: Miss::UnknownPath,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROUTES: &[RouteSpec] = &[
+        RouteSpec::get("a", "/data/passport/list", &[&["apikey"]]),
+        RouteSpec::get("a", "/data/passport/card", &[&["apikey"], &["number", "id"]]),
+        RouteSpec::get("b", "/items/{id}", &[]),
+    ];
+
+    #[test]
+    fn matches_with_required_parameters() {
+        let hit = classify(ROUTES, &Method::GET, "/data/passport/card", "apikey=x&id=3");
+        assert!(matches!(hit, Classified::Matched(r) if r.path == "/data/passport/card"));
+        assert!(matches!(
+            classify(ROUTES, &Method::GET, "/items/7", ""),
+            Classified::Matched(_)
+        ));
+    }
+
+    #[test]
+    fn explains_each_kind_of_miss() {
+        let Classified::Unmatched { nearest, miss } = classify(ROUTES, &Method::GET, "/data/passport/card", "apikey=x")
+        else {
+            panic!("should miss");
+        };
+        assert_eq!(nearest.unwrap().path, "/data/passport/card");
+        assert_eq!(
+            miss,
+            Miss::MissingParameter {
+                parameter: "number or id".into()
+            }
+        );
+
+        let Classified::Unmatched { miss, .. } = classify(ROUTES, &Method::POST, "/data/passport/list", "") else {
+            panic!("should miss");
+        };
+        assert_eq!(
+            miss,
+            Miss::WrongMethod {
+                allowed: vec!["GET".into()]
+            }
+        );
+
+        let Classified::Unmatched { nearest, miss } = classify(ROUTES, &Method::GET, "/data/pasport/lst", "") else {
+            panic!("should miss");
+        };
+        assert_eq!(miss, Miss::UnknownPath);
+        assert_eq!(nearest.unwrap().path, "/data/passport/list");
+    }
+}

@@ -1,0 +1,314 @@
+//! The serving layer every request passes before routing: namespace, journal, faults.
+//!
+//! Order: pick the namespace (`/ns/{name}` prefix or `X-Mock-Namespace`), strip the prefix,
+//! hand admin calls straight to the admin router, then hold the namespace, buffer the body,
+//! apply a matching fault (delay, status, network, dribble), run the vendor router, and record
+//! the exchange in the namespace journal.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt as _;
+use http::{HeaderValue, StatusCode, Uri};
+
+use super::clock::real_instant;
+use super::conn::{ConnectionFault, NetworkFault};
+use super::error::platform_error;
+use super::faults::{FaultPlan, FaultResponse};
+use super::journal::{Entry, Unmatched, redact_headers, redact_query};
+use super::namespace::{DEFAULT_NAMESPACE, NamespaceError};
+use super::routes::{Classified, classify};
+use super::{Platform, RequestContext};
+
+/// The header that picks a namespace when the path has no `/ns/{name}` prefix.
+pub const NAMESPACE_HEADER: &str = "x-mock-namespace";
+
+/// Which APIs a listener serves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// A per-API listener (`--listen-api ektru=…`): other APIs answer like unknown URLs.
+    Only(String),
+}
+
+/// The namespace a request named, if any (for the admin API, which defaults differently).
+#[derive(Clone, Debug)]
+pub struct RequestedNamespace(pub Option<String>);
+
+/// State of the serving layer.
+#[derive(Clone)]
+pub struct LayerState {
+    pub platform: Arc<Platform>,
+    pub scope: Scope,
+}
+
+/// Split `/ns/{name}/rest` into the name and `/rest`.
+fn split_prefix(path: &str) -> Option<(&str, &str)> {
+    let rest = path.strip_prefix("/ns/")?;
+    Some(match rest.find('/') {
+        Some(at) => (&rest[..at], &rest[at..]),
+        None => (rest, "/"),
+    })
+}
+
+fn rewrite_path(uri: &Uri, path: &str) -> Uri {
+    let path_and_query = match uri.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_owned(),
+    };
+    path_and_query.parse().unwrap_or_else(|_| uri.clone())
+}
+
+/// The layer function; see the module docs for the order of things.
+pub async fn layer(State(state): State<LayerState>, mut request: Request, next: Next) -> Response {
+    let started = real_instant();
+    let path = request.uri().path().to_owned();
+    let (named, path) = match split_prefix(&path) {
+        Some((name, rest)) => (Some(name.to_owned()), rest.to_owned()),
+        None => {
+            let header = request.headers().get(NAMESPACE_HEADER);
+            match header.map(|value| value.to_str()) {
+                Some(Ok(name)) => (Some(name.to_owned()), path),
+                Some(Err(_)) => {
+                    return platform_error(
+                        StatusCode::BAD_REQUEST,
+                        "X-Mock-Namespace must be 1 to 64 characters from A-Z, a-z, 0-9, '_' and '-'",
+                    );
+                }
+                None => (None, path),
+            }
+        }
+    };
+    if let Some(name) = &named
+        && let Err(message) = super::namespace::validate_name(name)
+    {
+        return platform_error(StatusCode::BAD_REQUEST, message);
+    }
+    if request.uri().path() != path {
+        let uri = rewrite_path(request.uri(), &path);
+        *request.uri_mut() = uri;
+    }
+    if path == "/__admin" || path.starts_with("/__admin/") {
+        request.extensions_mut().insert(RequestedNamespace(named));
+        return next.run(request).await;
+    }
+
+    let platform = &state.platform;
+    let namespace = match platform
+        .namespaces
+        .acquire(named.as_deref().unwrap_or(DEFAULT_NAMESPACE))
+    {
+        Ok(namespace) => namespace,
+        Err(error @ NamespaceError::InvalidName(_)) => {
+            return platform_error(StatusCode::BAD_REQUEST, error.to_string());
+        }
+        Err(error @ NamespaceError::Full(_)) => {
+            return platform_error(StatusCode::SERVICE_UNAVAILABLE, error.to_string());
+        }
+    };
+    let api = platform
+        .api_for_path(&path)
+        .filter(|api| matches!(&state.scope, Scope::Only(only) if only == api.name()) || state.scope == Scope::All)
+        .cloned();
+
+    let method = request.method().clone();
+    let query = request.uri().query().unwrap_or("").to_owned();
+    let mut entry = Entry {
+        id: 0,
+        at: namespace.clock().now(),
+        namespace: namespace.name().to_owned(),
+        api: api.as_ref().map(|api| api.name()),
+        method: method.to_string(),
+        path: path.clone(),
+        query: redact_query(&query),
+        headers: redact_headers(request.headers()),
+        body: String::new(),
+        body_truncated: false,
+        status: 0,
+        latency_ms: 0.0,
+        matched: false,
+        route: None,
+        unmatched: None,
+        fault: None,
+    };
+    let routes = api.as_ref().map_or(&platform.routes[..0], |api| api.routes());
+    match classify(
+        if api.is_some() { routes } else { &platform.routes },
+        &method,
+        &path,
+        &query,
+    ) {
+        Classified::Matched(route) if api.is_some() => {
+            entry.matched = true;
+            entry.route = Some(route.label());
+        }
+        Classified::Matched(route) => {
+            entry.unmatched = Some(Unmatched {
+                nearest: Some(route.label()),
+                miss: super::routes::Miss::UnknownPath,
+            });
+        }
+        Classified::Unmatched { nearest, miss } => {
+            entry.unmatched = Some(Unmatched {
+                nearest: nearest.map(|route| route.label()),
+                miss,
+            });
+        }
+    }
+
+    // Buffer the body: the journal keeps its head, the handler gets it whole.
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, platform.settings.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let response = platform_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body larger than {} bytes", platform.settings.max_body_bytes),
+            );
+            return finish(&namespace, entry, response, started);
+        }
+    };
+    let keep = bytes.len().min(platform.settings.journal_body_bytes);
+    entry.body = String::from_utf8_lossy(&bytes[..keep]).into_owned();
+    entry.body_truncated = keep < bytes.len();
+    let mut request = Request::from_parts(parts, Body::from(bytes));
+
+    let plan = namespace
+        .rng()
+        .with(|rng| namespace.faults().plan(entry.api, method.as_str(), &path, rng));
+    if let Some(plan) = &plan {
+        entry.fault = Some(plan.rule);
+        if plan.delay_ms > 0 {
+            // Simulated latency is real time by design: it is what a client's timeouts see.
+            tokio::time::sleep(Duration::from_millis(plan.delay_ms)).await;
+        }
+    }
+    let connection = request.extensions().get::<ConnectionFault>().cloned();
+    let response = match plan.as_ref().map(|plan| &plan.response) {
+        Some(FaultResponse::Status(status)) => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            match &api {
+                Some(api) => api.error_response(status),
+                None => platform_error(status, "injected fault"),
+            }
+        }
+        Some(
+            network @ (FaultResponse::ConnectionReset
+            | FaultResponse::EmptyResponse
+            | FaultResponse::MalformedChunk
+            | FaultResponse::RandomBytesThenClose),
+        ) => network_fault(network, plan.as_ref(), connection.as_ref()),
+        _ => {
+            let context = RequestContext {
+                namespace: Arc::clone(&namespace),
+                platform: Arc::clone(platform),
+            };
+            request.extensions_mut().insert(context);
+            let response = match &api {
+                Some(_) => next.run(request).await,
+                None => unknown_url(&method, &path),
+            };
+            match plan.as_ref().map(|plan| &plan.response) {
+                Some(FaultResponse::Dribble { duration_ms, chunks }) => dribble(response, *duration_ms, *chunks).await,
+                _ => response,
+            }
+        }
+    };
+    finish(&namespace, entry, response, started)
+}
+
+fn finish(
+    namespace: &super::namespace::Namespace,
+    mut entry: Entry,
+    response: Response,
+    started: std::time::Instant,
+) -> Response {
+    entry.status = response.status().as_u16();
+    entry.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::debug!(
+        namespace = %entry.namespace,
+        api = entry.api.unwrap_or("-"),
+        status = entry.status,
+        latency_ms = format_args!("{:.3}", entry.latency_ms),
+        matched = entry.matched,
+        "{} {}",
+        entry.method,
+        entry.path,
+    );
+    namespace.journal().record(entry);
+    response
+}
+
+/// The answer to a URL outside every API (or outside this listener's API).
+pub fn unknown_url(method: &http::Method, path: &str) -> Response {
+    platform_error(
+        StatusCode::NOT_FOUND,
+        format!("no API of this mock server serves {method} {path}; GET /__admin/requests shows the nearest route"),
+    )
+}
+
+fn network_fault(kind: &FaultResponse, plan: Option<&FaultPlan>, connection: Option<&ConnectionFault>) -> Response {
+    let fault = match kind {
+        FaultResponse::ConnectionReset => NetworkFault::Reset,
+        FaultResponse::EmptyResponse => NetworkFault::Empty,
+        FaultResponse::MalformedChunk => NetworkFault::MalformedChunk,
+        _ => NetworkFault::Garbage(plan.map(|plan| plan.garbage.clone()).unwrap_or_default()),
+    };
+    let Some(connection) = connection else {
+        // In-process calls (tests using `oneshot`) have no socket to break.
+        return platform_error(
+            StatusCode::BAD_GATEWAY,
+            format!("network fault {fault:?} needs a real connection"),
+        );
+    };
+    connection.set(fault);
+    // The head of this response passes the wrapper only for MalformedChunk; a streamed body
+    // makes hyper use chunked encoding, so the broken chunk lands where a client expects one.
+    let body = Body::from_stream(futures_util::stream::once(async {
+        Ok::<_, std::io::Error>(Bytes::from_static(b"{}"))
+    }));
+    let mut response = (StatusCode::OK, body).into_response();
+    response
+        .headers_mut()
+        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// Send `response`'s body in `chunks` pieces spread over `duration_ms`.
+async fn dribble(response: Response, duration_ms: u64, chunks: u32) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return platform_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "could not buffer the response to dribble it",
+        );
+    };
+    let chunks = u64::from(chunks.max(1)).min(bytes.len().max(1) as u64);
+    let size = (bytes.len() as u64).div_ceil(chunks).max(1) as usize;
+    let pause = Duration::from_millis(duration_ms / chunks);
+    let pieces: Vec<Bytes> = bytes.chunks(size).map(Bytes::copy_from_slice).collect();
+    let stream = futures_util::stream::iter(pieces.into_iter().enumerate()).then(move |(i, piece)| async move {
+        if i > 0 {
+            tokio::time::sleep(pause).await;
+        }
+        Ok::<_, std::io::Error>(piece)
+    });
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_split() {
+        assert_eq!(split_prefix("/ns/job-1/data/x"), Some(("job-1", "/data/x")));
+        assert_eq!(split_prefix("/ns/job-1"), Some(("job-1", "/")));
+        assert_eq!(split_prefix("/data/x"), None);
+    }
+}
