@@ -33,6 +33,9 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Measure throughput and latency over loopback HTTP beside a bare axum handler.
     Bench(crate::bench::BenchArgs),
+    /// Internal: the bare axum handler `bench` compares against.
+    #[command(hide = true)]
+    BenchBare(crate::bench::BareArgs),
 }
 
 /// `on` or `off`.

@@ -66,8 +66,15 @@ pub struct MockServer {
 impl MockServer {
     /// Load fixtures and build every API. Errors name the fixture file and JSON path.
     pub fn new(options: Options) -> anyhow::Result<Self> {
+        Self::with_extra_apis(options, Vec::new())
+    }
+
+    /// Like [`MockServer::new`], plus vendor APIs built elsewhere (tests use this to exercise
+    /// the platform with a vendor of their own).
+    pub fn with_extra_apis(options: Options, extra: Vec<apis::Built>) -> anyhow::Result<Self> {
         let config = &options.config;
-        let built = apis::build_all(config, &options.fixtures)?;
+        let mut built = apis::build_all(config, &options.fixtures)?;
+        built.extend(extra);
         let mut factories = platform_factories(
             ClockStart {
                 at: config.clock.start,
@@ -125,13 +132,13 @@ impl MockServer {
         let inner = self
             .vendors
             .clone()
-            .merge(platform::admin::router(self.platform.clone()))
             .fallback(fallback.clone())
             .method_not_allowed_fallback(fallback);
         let layered = axum::middleware::from_fn_with_state(
             LayerState {
                 platform: self.platform.clone(),
                 scope,
+                admin: platform::admin::router(self.platform.clone()),
             },
             platform::serve::layer,
         );

@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve(args),
         Some(Command::Generate(args)) => generate(args),
         Some(Command::Bench(args)) => mock_server::bench::run(args),
+        Some(Command::BenchBare(args)) => mock_server::bench::run_bare(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -107,7 +108,7 @@ async fn shutdown_signal() {
 }
 
 fn generate(args: mock_server::cli::GenerateArgs) -> anyhow::Result<()> {
-    let started = std::time::Instant::now();
+    let started = mock_server::platform::clock::real_instant();
     let summary = mock_server::generate::generate(&mock_server::generate::GenerateOptions {
         api: args.api,
         count: args.count,

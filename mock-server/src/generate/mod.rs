@@ -453,7 +453,7 @@ mod tests {
     fn generate_million() {
         let dir = TempDir::new("generate_million");
         for api in [GenApi::Ektru, GenApi::Alta] {
-            let started = std::time::Instant::now();
+            let started = crate::platform::clock::real_instant();
             let summary = run(api, 1_000_000, 1, &dir.0);
             let elapsed = started.elapsed();
             let bytes = fs::metadata(&summary.files[0]).expect("written").len();

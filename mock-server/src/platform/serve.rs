@@ -14,6 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt as _;
 use http::{HeaderValue, StatusCode, Uri};
+use tower::ServiceExt as _;
 
 use super::clock::real_instant;
 use super::conn::{ConnectionFault, NetworkFault};
@@ -44,6 +45,8 @@ pub struct RequestedNamespace(pub Option<String>);
 pub struct LayerState {
     pub platform: Arc<Platform>,
     pub scope: Scope,
+    /// The admin API, served beside the vendor routers, never journaled or faulted.
+    pub admin: axum::Router,
 }
 
 /// Split `/ns/{name}/rest` into the name and `/rest`.
@@ -94,7 +97,12 @@ pub async fn layer(State(state): State<LayerState>, mut request: Request, next: 
     }
     if path == "/__admin" || path.starts_with("/__admin/") {
         request.extensions_mut().insert(RequestedNamespace(named));
-        return next.run(request).await;
+        return state
+            .admin
+            .clone()
+            .oneshot(request)
+            .await
+            .unwrap_or_else(|never| match never {});
     }
 
     let platform = &state.platform;

@@ -93,7 +93,8 @@ fn authenticate<'a>(
             ..EktruError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 format!(
-                    "Превышен лимит запросов к методу {method}: {limit} в минуту; повторите через {retry_after_secs} с"
+                    "Превышен лимит запросов к методу {method}: {limit} за {} с; повторите через {retry_after_secs} с",
+                    api.config.window_secs
                 ),
             )
         }),

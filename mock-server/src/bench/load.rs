@@ -1,0 +1,163 @@
+//! The load generator: N keep-alive connections, each sending its request again as soon as the
+//! previous answer arrives (a closed loop), for a time or a number of requests.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use hdrhistogram::Histogram;
+
+use super::client::Connection;
+
+/// Latencies are recorded in microseconds, from 1 µs to a minute, to 3 significant digits.
+const MAX_LATENCY_US: u64 = 60_000_000;
+
+/// After a failed connect, wait this long before the next try rather than spin.
+const RECONNECT_PAUSE: Duration = Duration::from_millis(1);
+
+/// What to send and over how many connections.
+pub struct Load {
+    pub addr: SocketAddr,
+    /// Connection `i` requests `paths[i % paths.len()]`, so a list of one path is the same
+    /// request everywhere and a list of N paths gives each connection its own.
+    pub paths: Vec<String>,
+    pub connections: usize,
+}
+
+/// When to stop.
+#[derive(Clone, Copy, Debug)]
+pub enum Budget {
+    /// Send requests for this long.
+    For(Duration),
+    /// Send this many requests in all, spread over the connections.
+    Requests(u64),
+}
+
+/// What a run measured.
+pub struct Outcome {
+    /// 2xx answers.
+    pub ok: u64,
+    /// Non-2xx answers plus requests that got no answer (connection errors).
+    pub errors: u64,
+    /// Latency of every answer, 2xx or not, in microseconds.
+    pub latency_us: Histogram<u64>,
+    /// Wall time of the whole run.
+    pub elapsed: Duration,
+}
+
+impl Outcome {
+    fn empty() -> anyhow::Result<Self> {
+        Ok(Self {
+            ok: 0,
+            errors: 0,
+            latency_us: Histogram::new_with_bounds(1, MAX_LATENCY_US, 3).context("cannot create a histogram")?,
+            elapsed: Duration::ZERO,
+        })
+    }
+
+    fn merge(&mut self, other: &Outcome) -> anyhow::Result<()> {
+        self.ok += other.ok;
+        self.errors += other.errors;
+        self.latency_us
+            .add(&other.latency_us)
+            .context("cannot merge latency histograms")
+    }
+
+    pub fn requests_per_sec(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
+    }
+
+    /// The latency at `quantile` (0.99 for p99) in milliseconds.
+    pub fn quantile_ms(&self, quantile: f64) -> f64 {
+        self.latency_us.value_at_quantile(quantile) as f64 / 1000.0
+    }
+
+    pub fn max_ms(&self) -> f64 {
+        self.latency_us.max() as f64 / 1000.0
+    }
+}
+
+/// Shared stop condition of the connections of one run.
+#[derive(Clone)]
+enum Stop {
+    At(Instant),
+    /// Each request takes a ticket; tickets past `total` stop the connection.
+    Tickets { issued: Arc<AtomicU64>, total: u64 },
+}
+
+impl Stop {
+    fn new(budget: Budget) -> Self {
+        match budget {
+            Budget::For(duration) => Stop::At(Instant::now() + duration),
+            Budget::Requests(total) => Stop::Tickets {
+                issued: Arc::new(AtomicU64::new(0)),
+                total,
+            },
+        }
+    }
+
+    /// Whether another request may be sent.
+    fn another(&self) -> bool {
+        match self {
+            Stop::At(deadline) => Instant::now() < *deadline,
+            Stop::Tickets { issued, total } => issued.fetch_add(1, Ordering::Relaxed) < *total,
+        }
+    }
+}
+
+/// Run `load` until `budget` is spent.
+pub async fn run(load: &Load, budget: Budget) -> anyhow::Result<Outcome> {
+    anyhow::ensure!(!load.paths.is_empty(), "a load needs at least one path");
+    let started = Instant::now();
+    let stop = Stop::new(budget);
+    let mut workers = tokio::task::JoinSet::new();
+    for i in 0..load.connections {
+        let path = load.paths[i % load.paths.len()].clone();
+        workers.spawn(connection_loop(load.addr, path, stop.clone()));
+    }
+    let mut total = Outcome::empty()?;
+    while let Some(joined) = workers.join_next().await {
+        total.merge(&joined.context("a load connection panicked")??)?;
+    }
+    total.elapsed = started.elapsed();
+    Ok(total)
+}
+
+/// One connection's closed loop. A broken connection counts as an error and is reopened, so
+/// a server that drops connections shows up in the error column, not as a bench failure.
+async fn connection_loop(addr: SocketAddr, path: String, stop: Stop) -> anyhow::Result<Outcome> {
+    let mut outcome = Outcome::empty()?;
+    let mut connection = None;
+    while stop.another() {
+        let open = match &mut connection {
+            Some(open) => open,
+            None => match Connection::open(addr).await {
+                Ok(open) => connection.insert(open),
+                Err(_) => {
+                    outcome.errors += 1;
+                    tokio::time::sleep(RECONNECT_PAUSE).await;
+                    continue;
+                }
+            },
+        };
+        let sent = Instant::now();
+        match open.get(&path).await {
+            Ok(answer) => {
+                let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
+                outcome.latency_us.saturating_record(micros.max(1));
+                if answer.status.is_success() {
+                    outcome.ok += 1;
+                } else {
+                    outcome.errors += 1;
+                }
+            }
+            Err(_) => {
+                outcome.errors += 1;
+                connection = None;
+            }
+        }
+    }
+    Ok(outcome)
+}

@@ -1,0 +1,10 @@
+//! The integration-test binary of mock-server: one module per API and per platform part.
+
+mod admin;
+mod alta;
+mod ektru;
+mod faults;
+mod invariants;
+mod namespaces;
+mod properties;
+mod support;

@@ -1,0 +1,136 @@
+//! Property tests: no query string, header, namespace name or path makes the server panic or
+//! answer with a status the vendor doc does not list.
+
+use axum::body::Body;
+use http::Request;
+use proptest::prelude::*;
+
+use crate::support::{Harness, send};
+
+/// ЕКТРУ's documented statuses («Коды ответов»).
+const EKTRU_STATUSES: &[u16] = &[200, 401, 403, 404, 429, 500];
+/// Alta's: 200, 404 for auth, the rate limit (429 by default).
+const ALTA_STATUSES: &[u16] = &[200, 404, 429];
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().build().unwrap()
+}
+
+fn query_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        "[0-9]{1,6}",
+        "-?[0-9]{1,25}",
+        "[a-zA-Z0-9%&=+.,;:/ _-]{0,20}",
+        "\\PC{0,12}",
+        Just("APIKEY".to_owned()),
+        Just("2022-01-28".to_owned()),
+    ]
+}
+
+fn query() -> impl Strategy<Value = String> {
+    let name = prop_oneof![
+        Just("apikey"),
+        Just("offset"),
+        Just("limit"),
+        Just("number"),
+        Just("id"),
+        Just("type"),
+        Just("updatedat"),
+        Just("ektru"),
+        Just("gtin"),
+        Just("n_k"),
+        Just("n_trans"),
+        Just("n_dt"),
+        Just("login"),
+        Just("secret"),
+        Just("x"),
+    ];
+    prop::collection::vec((name, query_value()), 0..8).prop_map(|pairs| {
+        pairs
+            .into_iter()
+            .map(|(k, v)| {
+                format!(
+                    "{k}={}",
+                    serde_urlencoded::to_string([("v", v)]).unwrap()[2..].to_owned()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn ektru_answers_only_documented_statuses(path in prop_oneof![Just("list"), Just("card"), Just("other")], query in query(), raw in "[ -~]{0,30}") {
+        let harness = Harness::new();
+        runtime().block_on(async {
+            for uri in [format!("/data/passport/{path}?{query}"), format!("/data/passport/{path}?apikey=APIKEY&{query}")] {
+                let reply = harness.get(&uri).await;
+                prop_assert!(EKTRU_STATUSES.contains(&reply.status.as_u16()), "{uri} -> {}", reply.status);
+                prop_assert!(reply.json().is_object());
+            }
+            // Arbitrary raw bytes of a query, not necessarily well-formed.
+            let raw: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '#').collect();
+            if let Ok(request) = Request::get(format!("/data/passport/list?apikey=APIKEY&{raw}")).body(Body::empty()) {
+                let reply = harness.send(request).await;
+                prop_assert!(EKTRU_STATUSES.contains(&reply.status.as_u16()), "{raw} -> {}", reply.status);
+            }
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn alta_answers_only_documented_statuses(query in query(), slash in any::<bool>()) {
+        let harness = Harness::new();
+        runtime().block_on(async {
+            let uri = format!("/svh-gruz/search/api/v1{}?{query}", if slash { "/" } else { "" });
+            let reply = harness.get(&uri).await;
+            prop_assert!(ALTA_STATUSES.contains(&reply.status.as_u16()), "{uri} -> {}", reply.status);
+            prop_assert!(reply.json()["error"].is_string() || reply.json()["content"].is_array());
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn namespace_names_and_headers_never_panic(name in "\\PC{0,70}", header in proptest::collection::vec(any::<u8>(), 0..70)) {
+        let harness = Harness::new();
+        runtime().block_on(async {
+            let valid = !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            let encoded: String = name.bytes().map(|b| if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+            let uri = format!("/ns/{encoded}/data/passport/list?apikey=APIKEY");
+            let reply = harness.get(&uri).await;
+            if valid {
+                prop_assert_eq!(reply.status.as_u16(), 200);
+            } else {
+                prop_assert!([400, 404].contains(&reply.status.as_u16()), "{uri} -> {}", reply.status);
+            }
+            if let Ok(value) = http::HeaderValue::from_bytes(&header) {
+                let request = Request::get("/data/passport/list?apikey=APIKEY").header("x-mock-namespace", value).body(Body::empty()).unwrap();
+                let reply = harness.send(request).await;
+                prop_assert!([200, 400].contains(&reply.status.as_u16()), "{header:?} -> {}", reply.status);
+            }
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn arbitrary_paths_and_methods_never_panic(path in "(/[a-zA-Z0-9_.%-]{0,12}){0,5}", method in prop_oneof![Just("GET"), Just("POST"), Just("PUT"), Just("DELETE"), Just("PATCH")], prefix in prop_oneof![Just(""), Just("/data/passport"), Just("/svh-gruz/search/api/v1"), Just("/__admin")]) {
+        let harness = Harness::new();
+        runtime().block_on(async {
+            let uri = format!("{prefix}{path}");
+            let uri = if uri.is_empty() { "/".to_owned() } else { uri };
+            let Ok(request) = Request::builder().method(method).uri(&uri).body(Body::empty()) else { return Ok(()) };
+            let reply = send(&harness.scoped(mock_server::Scope::All), request).await;
+            prop_assert!(reply.status.as_u16() < 500, "{method} {uri} -> {}", reply.status);
+            match prefix {
+                "/data/passport" => prop_assert!(EKTRU_STATUSES.contains(&reply.status.as_u16())),
+                "/svh-gruz/search/api/v1" => prop_assert!(ALTA_STATUSES.contains(&reply.status.as_u16())),
+                _ => {}
+            }
+            Ok(())
+        })?;
+    }
+}
