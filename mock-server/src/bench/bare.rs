@@ -53,7 +53,8 @@ impl Canned {
         let headers = headers
             .iter()
             .map(|(name, value)| {
-                let value = HeaderValue::try_from(*value).with_context(|| format!("{name}: {value:?} is not a header value"))?;
+                let value = HeaderValue::try_from(*value)
+                    .with_context(|| format!("{name}: {value:?} is not a header value"))?;
                 Ok((name.clone(), value))
             })
             .collect::<anyhow::Result<_>>()?;

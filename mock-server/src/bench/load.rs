@@ -84,7 +84,10 @@ impl Outcome {
 enum Stop {
     At(Instant),
     /// Each request takes a ticket; tickets past `total` stop the connection.
-    Tickets { issued: Arc<AtomicU64>, total: u64 },
+    Tickets {
+        issued: Arc<AtomicU64>,
+        total: u64,
+    },
 }
 
 impl Stop {

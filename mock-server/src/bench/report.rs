@@ -216,7 +216,10 @@ mod tests {
 
     #[test]
     fn tables_pad_by_characters_not_bytes() {
-        let rows = vec![vec!["mock ЕКТРУ".to_owned(), "9".to_owned()], vec!["bare".to_owned(), "10".to_owned()]];
+        let rows = vec![
+            vec!["mock ЕКТРУ".to_owned(), "9".to_owned()],
+            vec!["bare".to_owned(), "10".to_owned()],
+        ];
 
         let table = markdown_table(&["target", "n"], &rows);
 

@@ -38,7 +38,7 @@ pub(super) fn write_fixtures(dir: &Path, count: u64, rng: &mut impl Rng) -> Resu
     for index in 0..count {
         records.push(&factory.record(index, rng)?)?;
     }
-    let files = vec![records.finish()?, write_users(dir)?];
+    let files = vec![records.finish()?, write_users(dir)?, write_aliases(dir)?];
     Ok(GenerateSummary { files, records: count })
 }
 
@@ -59,6 +59,11 @@ fn write_users(dir: &Path) -> Result<PathBuf> {
         ]
     });
     write_small_json(dir.join("users.json"), &users)
+}
+
+/// No aliases: the embedded ones point at the doc's example record, which a generated set lacks.
+fn write_aliases(dir: &Path) -> Result<PathBuf> {
+    write_small_json(dir.join("aliases.json"), &json!({ "version": 1, "aliases": [] }))
 }
 
 /// One cargo record, as the Alta loader reads it.

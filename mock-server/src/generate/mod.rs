@@ -33,7 +33,7 @@ use serde::Serialize;
 pub enum GenApi {
     /// ЕКТРУ product passports (`ektru/passports.json`, `ektru/keys.json`).
     Ektru,
-    /// Alta «Груз на СВХ» cargo records (`alta/cargo.json`, `alta/users.json`).
+    /// Alta «Груз на СВХ» cargo records (`alta/cargo.json`, `alta/users.json`, an empty `alta/aliases.json`).
     Alta,
 }
 
@@ -306,7 +306,14 @@ mod tests {
 
         let cargo_path = dir.0.join("alta/cargo.json");
         assert_eq!(summary.records, 50);
-        assert_eq!(summary.files, [cargo_path.clone(), dir.0.join("alta/users.json")]);
+        assert_eq!(
+            summary.files,
+            [
+                cargo_path.clone(),
+                dir.0.join("alta/users.json"),
+                dir.0.join("alta/aliases.json")
+            ]
+        );
         let records = bulk_records(&cargo_path, "records");
         assert_eq!(records.len(), 50);
         assert!(all_unique(records.iter().map(|r| str_field(r, "documentId"))));

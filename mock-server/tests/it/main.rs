@@ -4,6 +4,7 @@ mod admin;
 mod alta;
 mod ektru;
 mod faults;
+mod generated;
 mod invariants;
 mod namespaces;
 mod properties;

@@ -1,0 +1,361 @@
+//! `mock-server bench`: throughput, latency, CPU and memory of the mock over real loopback HTTP,
+//! beside a bare axum handler sending the same bytes, in the same run.
+//!
+//! ```text
+//! cargo run --release -p mock-server -- bench
+//! cargo run --release -p mock-server -- bench --connections 32 --duration-secs 5 --requests 1000000
+//! ```
+//!
+//! The mock runs as a child process (`mock-server serve`) with the default fixtures, auth,
+//! journal and rate-limit accounting on and the limits set too high to trip. The baseline is
+//! another child, `mock-server bench-bare`: a plain axum router answering the same paths with
+//! the bytes the mock answered. The load generator is this process: N keep-alive connections in
+//! a closed loop. Each row gets a warm-up, then a measured stretch; the server's CPU time comes
+//! from `/proc` (Linux only), so "server CPU µs/req" stays meaningful while generator and
+//! server share the cores. `--requests N` adds a run of N requests sampling the mock's RSS ten
+//! times, to show memory stays flat (journal and namespaces are bounded).
+//!
+//! The printed verdicts hold the results against the targets of the issue; they are
+//! informative, and the command exits 0 whenever it could measure.
+
+mod bare;
+mod client;
+mod load;
+mod process;
+mod report;
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use md5::{Digest, Md5};
+
+pub use bare::{BareArgs, run_bare};
+
+use client::Answer;
+use load::{Budget, Load, Outcome};
+use process::{Scratch, ServerProcess, free_loopback_addr};
+use report::{Flatness, Report, Row, Sample};
+
+/// The ЕКТРУ route measured, and the request sent to it: a page of the default fixtures.
+const EKTRU_ROUTE: &str = "/data/passport/list";
+const EKTRU_QUERY: &str = "apikey=APIKEY&offset=0&limit=3&ektru=4102&updatedat=2022-01-28";
+
+/// The Alta route measured, and the search sent to it: a container of the default fixtures,
+/// by the default demo user.
+const ALTA_ROUTE: &str = "/svh-gruz/search/api/v1/";
+const ALTA_CONTAINER: &str = "SKLU0000002";
+const ALTA_LOGIN: &str = "testlogin";
+const ALTA_PASSWORD: &str = "testpassword";
+
+/// The mock's configuration: rate limits stay enforced (so counted on every request) but are
+/// far above what a bench reaches; everything else, the journal included, keeps its defaults.
+const MOCK_CONFIG: &str = "\
+[ektru]
+default_method_limit = 4000000000
+[alta]
+requests_per_window = 4000000000
+";
+
+/// The flatness run samples RSS this many times.
+const FLATNESS_SAMPLES: u64 = 10;
+
+/// `mock-server bench` options.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Concurrent keep-alive connections per target, each sending its next request as soon as
+    /// the previous answer arrives.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    connections: u32,
+    /// Seconds each target is measured.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    duration_secs: u64,
+    /// Seconds of load before each measurement, not counted.
+    #[arg(long, default_value_t = 1)]
+    warmup_secs: u64,
+    /// Also send this many ЕКТРУ requests to the mock, sampling its RSS every tenth of them.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    requests: Option<u64>,
+}
+
+/// Run the bench and print the report on stdout (progress goes to stderr).
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let report = runtime.block_on(bench(&args))?;
+    print!("{report}");
+    Ok(())
+}
+
+/// The servers under test, alive until dropped.
+struct Servers {
+    mock: ServerProcess,
+    bare: ServerProcess,
+    /// Holds their config and canned bodies; declared last so it outlives both.
+    _scratch: Scratch,
+}
+
+async fn bench(args: &BenchArgs) -> anyhow::Result<Report> {
+    let scratch = Scratch::create()?;
+    let mut mock = start_mock(&scratch)?;
+    let healthy_after = mock.wait_healthy().await?;
+    let idle_rss_mb = mock.rss_mb()?;
+    let bare = start_bare(&scratch, &mock).await?;
+    let servers = Servers {
+        mock,
+        bare,
+        _scratch: scratch,
+    };
+
+    let rows = measure_all(&servers, args).await?;
+    let flatness = match args.requests {
+        Some(total) => Some(flatness(&servers.mock, args.connections, total).await?),
+        None => None,
+    };
+    Ok(Report {
+        setup: setup_line(args),
+        rows,
+        healthy_after,
+        idle_rss_mb,
+        flatness,
+    })
+}
+
+fn start_mock(scratch: &Scratch) -> anyhow::Result<ServerProcess> {
+    let config = scratch.write("mock.toml", MOCK_CONFIG)?;
+    let addr = free_loopback_addr()?;
+    let args = vec![
+        "serve".into(),
+        "--listen".into(),
+        addr.to_string().into(),
+        "--config".into(),
+        config.into(),
+        "--log".into(),
+        "warn".into(),
+    ];
+    ServerProcess::spawn("mock", args, addr)
+}
+
+/// Ask the mock for both answers, then start the bare server serving those bytes.
+async fn start_bare(scratch: &Scratch, mock: &ServerProcess) -> anyhow::Result<ServerProcess> {
+    let ektru = fetch_ok(mock, &ektru_path()).await?;
+    let alta = fetch_ok(mock, &alta_path()).await?;
+    let addr = free_loopback_addr()?;
+    let args: Vec<OsString> = vec![
+        "bench-bare".into(),
+        "--listen".into(),
+        addr.to_string().into(),
+        "--ektru-body".into(),
+        scratch.write("ektru-body", &ektru.body)?.into(),
+        "--ektru-content-type".into(),
+        header(&ektru, http::header::CONTENT_TYPE.as_str())?.into(),
+        "--ektru-usage-limit".into(),
+        header(&ektru, crate::apis::ektru::USAGE_HEADER)?.into(),
+        "--alta-body".into(),
+        scratch.write("alta-body", &alta.body)?.into(),
+        "--alta-content-type".into(),
+        header(&alta, http::header::CONTENT_TYPE.as_str())?.into(),
+    ];
+    let mut bare = ServerProcess::spawn("bare", args, addr)?;
+    bare.wait_healthy().await?;
+    Ok(bare)
+}
+
+/// `GET path` on the mock, which must answer 200: a bench of error answers measures nothing.
+async fn fetch_ok(mock: &ServerProcess, path: &str) -> anyhow::Result<Answer> {
+    let answer = client::get_once(mock.addr, path).await?;
+    anyhow::ensure!(
+        answer.status.is_success(),
+        "the mock answered GET {path} with {}: {}",
+        answer.status,
+        String::from_utf8_lossy(&answer.body)
+    );
+    Ok(answer)
+}
+
+fn header<'a>(answer: &'a Answer, name: &str) -> anyhow::Result<&'a str> {
+    let value = answer
+        .headers
+        .get(name)
+        .with_context(|| format!("the mock's answer has no {name} header"))?;
+    value
+        .to_str()
+        .with_context(|| format!("the mock's {name} header is not visible ASCII"))
+}
+
+fn ektru_path() -> String {
+    format!("{EKTRU_ROUTE}?{EKTRU_QUERY}")
+}
+
+fn alta_path() -> String {
+    let secret = alta_secret([ALTA_CONTAINER, "", "", ""], ALTA_LOGIN, ALTA_PASSWORD);
+    format!("{ALTA_ROUTE}?n_k={ALTA_CONTAINER}&n_trans=&n_trans_doc=&n_dt=&login={ALTA_LOGIN}&secret={secret}")
+}
+
+/// Alta's request signature, computed here from its documented definition rather than with
+/// the mock's own code, as a client would:
+/// `md5("{n_k}:{n_trans}:{n_trans_doc}:{n_dt}:{login}:" + md5(password))`, lowercase hex.
+fn alta_secret(fields: [&str; 4], login: &str, password: &str) -> String {
+    md5_hex(&format!("{}:{login}:{}", fields.join(":"), md5_hex(password)))
+}
+
+fn md5_hex(text: &str) -> String {
+    Md5::digest(text.as_bytes())
+        .iter()
+        .fold(String::with_capacity(32), |mut hex, byte| {
+            // Writing to a String cannot fail.
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
+}
+
+/// Server resources used during one measured stretch.
+struct Measurement {
+    outcome: Outcome,
+    server_cpu: Duration,
+    rss_mb_after: f64,
+}
+
+impl Measurement {
+    fn row(&self, target: String, baseline: Option<&Measurement>) -> Row {
+        let outcome = &self.outcome;
+        let rate = outcome.requests_per_sec();
+        let bare_rate = baseline.map_or(rate, |bare| bare.outcome.requests_per_sec());
+        Row {
+            target,
+            is_mock: baseline.is_some(),
+            requests_per_sec: rate,
+            versus_bare: rate / bare_rate.max(f64::EPSILON),
+            p50_ms: outcome.quantile_ms(0.50),
+            p99_ms: outcome.quantile_ms(0.99),
+            p999_ms: outcome.quantile_ms(0.999),
+            max_ms: outcome.max_ms(),
+            cpu_us_per_request: self.server_cpu.as_secs_f64() * 1e6 / outcome.ok.max(1) as f64,
+            rss_mb_after: self.rss_mb_after,
+            errors: outcome.errors,
+        }
+    }
+}
+
+/// Every target, each bare baseline measured just before the mock rows compared with it.
+async fn measure_all(servers: &Servers, args: &BenchArgs) -> anyhow::Result<Vec<Row>> {
+    let ektru = vec![ektru_path()];
+    let alta = vec![alta_path()];
+    // One namespace per connection, so namespace lookup and per-namespace state are exercised.
+    let namespaced: Vec<String> = (0..args.connections)
+        .map(|i| format!("/ns/bench-{i}{}", ektru[0]))
+        .collect();
+    let namespaced_name = format!("mock ЕКТРУ, {} namespaces", args.connections);
+
+    let bare_ektru = measure("bare axum, ЕКТРУ bytes", &servers.bare, ektru.clone(), args).await?;
+    let mock_ektru = measure("mock ЕКТРУ passport/list", &servers.mock, ektru, args).await?;
+    let mock_namespaced = measure(&namespaced_name, &servers.mock, namespaced, args).await?;
+    let bare_alta = measure("bare axum, Alta bytes", &servers.bare, alta.clone(), args).await?;
+    let mock_alta = measure("mock Alta search", &servers.mock, alta, args).await?;
+
+    Ok(vec![
+        bare_ektru.row("bare axum, ЕКТРУ bytes".into(), None),
+        mock_ektru.row("mock ЕКТРУ passport/list".into(), Some(&bare_ektru)),
+        mock_namespaced.row(namespaced_name, Some(&bare_ektru)),
+        bare_alta.row("bare axum, Alta bytes".into(), None),
+        mock_alta.row("mock Alta search".into(), Some(&bare_alta)),
+    ])
+}
+
+/// Warm up, then measure one target, reading the server's CPU time around the measured part.
+async fn measure(
+    name: &str,
+    server: &ServerProcess,
+    paths: Vec<String>,
+    args: &BenchArgs,
+) -> anyhow::Result<Measurement> {
+    eprintln!("measuring {name} …");
+    let load = Load {
+        addr: server.addr,
+        paths,
+        connections: args.connections as usize,
+    };
+    if args.warmup_secs > 0 {
+        load::run(&load, Budget::For(Duration::from_secs(args.warmup_secs))).await?;
+    }
+    let cpu_before = server.cpu_time()?;
+    let outcome = load::run(&load, Budget::For(Duration::from_secs(args.duration_secs))).await?;
+    let server_cpu = server.cpu_time()?.saturating_sub(cpu_before);
+    Ok(Measurement {
+        outcome,
+        server_cpu,
+        rss_mb_after: server.rss_mb()?,
+    })
+}
+
+/// Send `total` ЕКТРУ requests to the mock in ten stretches, sampling its RSS after each.
+async fn flatness(mock: &ServerProcess, connections: u32, total: u64) -> anyhow::Result<Flatness> {
+    eprintln!("sending {total} requests to the mock, sampling its RSS …");
+    let load = Load {
+        addr: mock.addr,
+        paths: vec![ektru_path()],
+        connections: connections as usize,
+    };
+    let stretch = total.div_ceil(FLATNESS_SAMPLES);
+    let mut samples = Vec::new();
+    let mut served = 0;
+    while served < total {
+        let requests = stretch.min(total - served);
+        let outcome = load::run(&load, Budget::Requests(requests)).await?;
+        served += requests;
+        samples.push(Sample {
+            requests: served,
+            rss_mb: mock.rss_mb()?,
+            requests_per_sec: outcome.requests_per_sec(),
+            errors: outcome.errors,
+        });
+    }
+    Ok(Flatness {
+        label: format!("mock RSS over {total} ЕКТРУ passport/list requests ({connections} connections)"),
+        samples,
+    })
+}
+
+fn setup_line(args: &BenchArgs) -> String {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    format!(
+        "mock-server bench: {} keep-alive connections per target, {} s warm-up then {} s measured; \
+         {cpus} CPUs shared by the servers and this load generator; req/s counts 2xx answers; \
+         server CPU from /proc at 100 ticks/s",
+        args.connections, args.warmup_secs, args.duration_secs
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alta_secret_is_the_md5_of_the_joined_fields_and_password_md5() {
+        let password_md5 = md5_hex("testpassword");
+
+        let secret = alta_secret(["SKLU0000002", "", "", ""], "testlogin", "testpassword");
+
+        assert_eq!(password_md5, "e16b2ab8d12314bf4efbd6203906ea6c");
+        assert_eq!(secret, md5_hex(&format!("SKLU0000002::::testlogin:{password_md5}")));
+        assert_eq!(
+            secret,
+            crate::apis::alta::secret("SKLU0000002", "", "", "", "testlogin", &password_md5)
+        );
+    }
+
+    #[test]
+    fn alta_path_carries_every_signed_field() {
+        let path = alta_path();
+
+        assert!(
+            path.starts_with(
+                "/svh-gruz/search/api/v1/?n_k=SKLU0000002&n_trans=&n_trans_doc=&n_dt=&login=testlogin&secret="
+            ),
+            "{path}"
+        );
+    }
+}
