@@ -2,6 +2,7 @@
 
 mod admin;
 mod alta;
+mod cli;
 mod ektru;
 mod faults;
 mod generated;
