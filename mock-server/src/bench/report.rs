@@ -95,34 +95,59 @@ impl fmt::Display for Report {
 
 impl Report {
     fn verdicts(&self) -> Vec<String> {
+        let healthy_ms = millis(self.healthy_after);
         let mut lines = vec![format!(
-            "verdict healthy < {} ms: {} ({:.1} ms)",
-            MAX_HEALTHY.as_millis(),
-            pass(self.healthy_after < MAX_HEALTHY),
-            millis(self.healthy_after)
+            "verdict mock start: {}",
+            check(
+                &format!("healthy < {} ms", MAX_HEALTHY.as_millis()),
+                self.healthy_after < MAX_HEALTHY,
+                format!("{healthy_ms:.1} ms")
+            )
         )];
         for row in self.rows.iter().filter(|row| row.is_mock) {
-            lines.push(format!(
-                "verdict {}: ≥{MIN_VERSUS_BARE}× bare {} ({:.2}×) · p99 < {MAX_P99_MS} ms {} ({:.2} ms) · RSS < {MAX_RSS_MB} MB {} ({:.1} MB)",
-                row.target,
-                pass(row.versus_bare >= MIN_VERSUS_BARE),
-                row.versus_bare,
-                pass(row.p99_ms < MAX_P99_MS),
-                row.p99_ms,
-                pass(row.rss_mb_after < MAX_RSS_MB),
-                row.rss_mb_after,
-            ));
+            let checks = [
+                check(
+                    &format!("≥{MIN_VERSUS_BARE}× bare"),
+                    row.versus_bare >= MIN_VERSUS_BARE,
+                    format!("{:.2}×", row.versus_bare),
+                ),
+                check(
+                    &format!("p99 < {MAX_P99_MS} ms"),
+                    row.p99_ms < MAX_P99_MS,
+                    format!("{:.2} ms", row.p99_ms),
+                ),
+                check(
+                    &format!("RSS < {MAX_RSS_MB} MB"),
+                    row.rss_mb_after < MAX_RSS_MB,
+                    format!("{:.1} MB", row.rss_mb_after),
+                ),
+            ];
+            lines.push(format!("verdict {}: {}", row.target, checks.join(" · ")));
         }
         if let Some(flatness) = &self.flatness {
+            let growth = flatness.growth_mb();
             let peak = flatness.samples.iter().map(|sample| sample.rss_mb).fold(0.0, f64::max);
-            lines.push(format!(
-                "verdict RSS flat (growth < {FLAT_TOLERANCE_MB} MB) and < {MAX_RSS_MB} MB: {} ({:+.1} MB, peak {peak:.1} MB)",
-                pass(flatness.growth_mb() < FLAT_TOLERANCE_MB && peak < MAX_RSS_MB),
-                flatness.growth_mb(),
-            ));
+            let checks = [
+                check(
+                    &format!("growth < {FLAT_TOLERANCE_MB} MB"),
+                    growth < FLAT_TOLERANCE_MB,
+                    format!("{growth:+.1} MB"),
+                ),
+                check(
+                    &format!("peak < {MAX_RSS_MB} MB"),
+                    peak < MAX_RSS_MB,
+                    format!("{peak:.1} MB"),
+                ),
+            ];
+            lines.push(format!("verdict mock RSS over the run: {}", checks.join(" · ")));
         }
         lines
     }
+}
+
+/// `"p99 < 2 ms PASS (1.10 ms)"`.
+fn check(target: &str, ok: bool, actual: String) -> String {
+    format!("{target} {} ({actual})", pass(ok))
 }
 
 fn pass(ok: bool) -> &'static str {
@@ -264,10 +289,12 @@ mod tests {
 
         let verdicts = report.verdicts();
 
-        assert_eq!(verdicts.len(), 2, "{verdicts:#?}");
-        assert!(verdicts[0].contains("healthy < 100 ms: PASS"), "{}", verdicts[0]);
-        assert!(verdicts[1].contains("bare FAIL (0.80×)"), "{}", verdicts[1]);
-        assert!(verdicts[1].contains("p99 < 2 ms FAIL (2.50 ms)"), "{}", verdicts[1]);
-        assert!(verdicts[1].contains("RSS < 30 MB PASS"), "{}", verdicts[1]);
+        assert_eq!(
+            verdicts,
+            [
+                "verdict mock start: healthy < 100 ms PASS (40.0 ms)",
+                "verdict mock: ≥0.9× bare FAIL (0.80×) · p99 < 2 ms FAIL (2.50 ms) · RSS < 30 MB PASS (5.0 MB)",
+            ]
+        );
     }
 }
