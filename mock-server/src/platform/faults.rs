@@ -11,7 +11,7 @@ use rand::Rng as _;
 use rand_distr::{Distribution, LogNormal};
 use serde::{Deserialize, Serialize};
 
-use super::rng::NsRng;
+use super::rng::{NsRng, Rng};
 use super::store::Store;
 
 /// The longest delay or dribble a fault may ask for: five minutes.
@@ -229,12 +229,22 @@ impl Faults {
     }
 
     /// The plan for a request, if a rule fires for it.
-    pub fn plan(&self, api: Option<&str>, method: &str, path: &str, rng: &mut NsRng) -> Option<FaultPlan> {
+    pub fn plan(&self, api: Option<&str>, method: &str, path: &str, rng: &Rng) -> Option<FaultPlan> {
         let mut inner = self.lock();
         if inner.1.is_empty() {
             return None;
         }
-        let rule = inner.1.iter_mut().find(|rule| {
+        rng.with(|rng| Self::plan_with(&mut inner.1, api, method, path, rng))
+    }
+
+    fn plan_with(
+        rules: &mut [FaultRule],
+        api: Option<&str>,
+        method: &str,
+        path: &str,
+        rng: &mut NsRng,
+    ) -> Option<FaultPlan> {
+        let rule = rules.iter_mut().find(|rule| {
             rule.remaining != Some(0)
                 && rule.spec.matches(api, method, path)
                 && rule.spec.probability.is_none_or(|p| rng.random_bool(p))
@@ -285,7 +295,11 @@ impl Store for Faults {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::rng::seeded;
+    use crate::platform::rng::Rng;
+
+    fn seeded(seed: u64) -> Rng {
+        Rng::new(seed)
+    }
 
     fn spec(response: FaultResponse) -> FaultSpec {
         FaultSpec {
@@ -313,13 +327,13 @@ mod tests {
     #[test]
     fn times_limits_the_rule() {
         let faults = Faults::default();
-        let mut rng = seeded(1);
+        let rng = seeded(1);
         faults.add(FaultSpec {
             times: Some(2),
             ..spec(FaultResponse::Status(500))
         });
         let hits = (0..4)
-            .filter(|_| faults.plan(Some("a"), "GET", "/data/passport/list", &mut rng).is_some())
+            .filter(|_| faults.plan(Some("a"), "GET", "/data/passport/list", &rng).is_some())
             .count();
         assert_eq!(hits, 2);
         assert_eq!(faults.list()[0].remaining, Some(0));
@@ -328,32 +342,28 @@ mod tests {
     #[test]
     fn matching_respects_api_method_and_path() {
         let faults = Faults::default();
-        let mut rng = seeded(1);
+        let rng = seeded(1);
         faults.add(FaultSpec {
             method: Some("GET".into()),
             ..spec(FaultResponse::EmptyResponse)
         });
-        assert!(faults.plan(Some("b"), "GET", "/data/passport/list", &mut rng).is_none());
-        assert!(
-            faults
-                .plan(Some("a"), "POST", "/data/passport/list", &mut rng)
-                .is_none()
-        );
-        assert!(faults.plan(Some("a"), "GET", "/data/passport/card", &mut rng).is_none());
-        assert!(faults.plan(Some("a"), "GET", "/data/passport/list", &mut rng).is_some());
+        assert!(faults.plan(Some("b"), "GET", "/data/passport/list", &rng).is_none());
+        assert!(faults.plan(Some("a"), "POST", "/data/passport/list", &rng).is_none());
+        assert!(faults.plan(Some("a"), "GET", "/data/passport/card", &rng).is_none());
+        assert!(faults.plan(Some("a"), "GET", "/data/passport/list", &rng).is_some());
     }
 
     #[test]
     fn probability_is_seeded() {
         let run = || {
             let faults = Faults::default();
-            let mut rng = seeded(9);
+            let rng = seeded(9);
             faults.add(FaultSpec {
                 probability: Some(0.5),
                 ..spec(FaultResponse::Status(503))
             });
             (0..64)
-                .map(|_| faults.plan(Some("a"), "GET", "/data/x/list", &mut rng).is_some())
+                .map(|_| faults.plan(Some("a"), "GET", "/data/x/list", &rng).is_some())
                 .collect::<Vec<_>>()
         };
         let first = run();

@@ -186,8 +186,8 @@ pub async fn layer(State(state): State<LayerState>, mut request: Request, next: 
     let mut request = Request::from_parts(parts, Body::from(bytes));
 
     let plan = namespace
-        .rng()
-        .with(|rng| namespace.faults().plan(entry.api, method.as_str(), &path, rng));
+        .faults()
+        .plan(entry.api, method.as_str(), &path, namespace.rng());
     if let Some(plan) = &plan {
         entry.fault = Some(plan.rule);
         if plan.delay_ms > 0 {

@@ -37,6 +37,9 @@ pub struct Passport {
     pub kind: PassportType,
     /// RFC 3339, rendered as stored.
     pub updatedat: String,
+    /// `updatedat` parsed once at load, for the `updatedat` filter.
+    #[serde(skip)]
+    pub updated: Option<chrono::DateTime<chrono::Utc>>,
     pub fullname: String,
     pub gtin: Option<String>,
     pub gisp: Option<String>,

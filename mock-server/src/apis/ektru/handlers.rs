@@ -185,9 +185,9 @@ impl<'q> Filters<'q> {
         let classifiers = &passport.classifiers;
         exact("number", Some(&passport.number))
             && self.kind.is_none_or(|kind| kind == passport.kind)
-            && self.since.is_none_or(|since| {
-                chrono::DateTime::parse_from_rfc3339(&passport.updatedat).is_ok_and(|at| at >= since)
-            })
+            && self
+                .since
+                .is_none_or(|since| passport.updated.is_some_and(|at| at >= since))
             && prefix("ektru", &classifiers.ektru)
             && prefix("ktru", &classifiers.ktru)
             && prefix("okpd", &classifiers.okpd)

@@ -145,22 +145,23 @@ pub fn build(config: &EktruConfig, fixtures: &FixtureSource) -> Result<super::Bu
         message,
     };
     config.validate().map_err(|m| invalid("config", m))?;
-    let (file, passports) = fixtures.load::<PassportsFile>(NAME, "passports.json")?;
+    let (file, mut passports) = fixtures.load::<PassportsFile>(NAME, "passports.json")?;
     let mut numbers = std::collections::HashSet::new();
     let mut ids = std::collections::HashSet::new();
     for (i, passport) in passports.passports.iter().enumerate() {
         if !numbers.insert(passport.number.as_str()) || !ids.insert(passport.id) {
             return Err(invalid(&file, format!("$.passports[{i}]: duplicate number or id")));
         }
-        if chrono::DateTime::parse_from_rfc3339(&passport.updatedat).is_err() {
-            return Err(invalid(
-                &file,
-                format!(
-                    "$.passports[{i}].updatedat: expected RFC 3339, got {:?}",
-                    passport.updatedat
-                ),
-            ));
-        }
+    }
+    for (i, passport) in passports.passports.iter_mut().enumerate() {
+        let updated = chrono::DateTime::parse_from_rfc3339(&passport.updatedat).map_err(|_| {
+            let message = format!(
+                "$.passports[{i}].updatedat: expected RFC 3339, got {:?}",
+                passport.updatedat
+            );
+            invalid(&file, message)
+        })?;
+        passport.updated = Some(updated.to_utc());
     }
     let (_, keys) = fixtures.load::<KeysFile>(NAME, "keys.json")?;
     let api = Arc::new(Ektru::new(config.clone(), passports.passports, keys.keys));
