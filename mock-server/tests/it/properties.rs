@@ -83,6 +83,28 @@ proptest! {
     }
 
     #[test]
+    fn arbitrary_headers_never_change_the_status_set(headers in prop::collection::vec(("[a-zA-Z][a-zA-Z0-9-]{0,20}", prop::collection::vec(any::<u8>(), 0..40)), 0..6)) {
+        let harness = Harness::new();
+        runtime().block_on(async {
+            for uri in ["/data/passport/list?apikey=APIKEY", "/svh-gruz/search/api/v1/?n_k=123&n_trans=&n_trans_doc=555&n_dt=&login=testlogin&secret=7fcb20d2c25956e38dbd2c9a6c3f9720"] {
+                let mut request = Request::get(uri);
+                for (name, value) in &headers {
+                    if let Ok(value) = http::HeaderValue::from_bytes(value) {
+                        request = request.header(name.as_str(), value);
+                    }
+                }
+                let Ok(request) = request.body(Body::empty()) else { continue };
+                let reply = harness.send(request).await;
+                let allowed = if uri.starts_with("/data") { EKTRU_STATUSES } else { ALTA_STATUSES };
+                // 400 only for a malformed X-Mock-Namespace, which is the mock's own header.
+                let namespace_header = headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("x-mock-namespace"));
+                prop_assert!(allowed.contains(&reply.status.as_u16()) || (namespace_header && reply.status == 400), "{uri} {headers:?} -> {}", reply.status);
+            }
+            Ok(())
+        })?;
+    }
+
+    #[test]
     fn alta_answers_only_documented_statuses(query in query(), slash in any::<bool>()) {
         let harness = Harness::new();
         runtime().block_on(async {
