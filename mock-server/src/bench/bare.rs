@@ -43,6 +43,7 @@ pub struct BareArgs {
 /// A fixed answer: 200, these headers, this body.
 #[derive(Clone)]
 struct Canned {
+    /// Besides these, hyper adds `content-length` and `date`, as it does for the mock.
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Bytes,
 }

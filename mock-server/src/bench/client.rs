@@ -3,6 +3,7 @@
 //! reorders requests behind the measurement's back.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use bytes::Bytes;
@@ -13,10 +14,14 @@ use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
+/// A request unanswered this long is an error: a hung server must not hang the bench.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A whole response, body buffered.
 #[derive(Debug)]
 pub struct Answer {
     pub status: StatusCode,
+    /// Kept for the bare server, which must send the mock's headers.
     pub headers: HeaderMap,
     pub body: Bytes,
 }
@@ -49,6 +54,12 @@ impl Connection {
 
     /// `GET path` (origin form, query included) and read the whole answer.
     pub async fn get(&mut self, path: &str) -> anyhow::Result<Answer> {
+        tokio::time::timeout(REQUEST_TIMEOUT, self.exchange(path))
+            .await
+            .with_context(|| format!("GET {path}: no answer within {REQUEST_TIMEOUT:?}"))?
+    }
+
+    async fn exchange(&mut self, path: &str) -> anyhow::Result<Answer> {
         let request = Request::get(path)
             .header(HOST, self.host.clone())
             .header(USER_AGENT, "mock-server-bench")

@@ -19,10 +19,12 @@ const RECONNECT_PAUSE: Duration = Duration::from_millis(1);
 
 /// What to send and over how many connections.
 pub struct Load {
+    /// The server under test.
     pub addr: SocketAddr,
     /// Connection `i` requests `paths[i % paths.len()]`, so a list of one path is the same
     /// request everywhere and a list of N paths gives each connection its own.
     pub paths: Vec<String>,
+    /// Concurrent connections, hence requests in flight.
     pub connections: usize,
 }
 

@@ -92,7 +92,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
 
 /// The servers under test, alive until dropped.
 struct Servers {
+    /// `mock-server serve`: the server under test.
     mock: ServerProcess,
+    /// `mock-server bench-bare`: the baseline.
     bare: ServerProcess,
     /// Holds their config and canned bodies; declared last so it outlives both.
     _scratch: Scratch,
@@ -212,21 +214,26 @@ fn md5_hex(text: &str) -> String {
         })
 }
 
-/// Server resources used during one measured stretch.
+/// One target's measured stretch.
 struct Measurement {
+    /// The row name.
+    target: String,
     outcome: Outcome,
+    /// Server CPU time (user + system) spent during the stretch.
     server_cpu: Duration,
+    /// Server RSS right after the stretch.
     rss_mb_after: f64,
 }
 
 impl Measurement {
-    fn row(&self, target: String, baseline: Option<&Measurement>) -> Row {
+    /// The report row; `bare` is the baseline of a mock row, `None` for a bare row itself.
+    fn row(&self, bare: Option<&Measurement>) -> Row {
         let outcome = &self.outcome;
         let rate = outcome.requests_per_sec();
-        let bare_rate = baseline.map_or(rate, |bare| bare.outcome.requests_per_sec());
+        let bare_rate = bare.map_or(rate, |bare| bare.outcome.requests_per_sec());
         Row {
-            target,
-            is_mock: baseline.is_some(),
+            target: self.target.clone(),
+            is_mock: bare.is_some(),
             requests_per_sec: rate,
             versus_bare: rate / bare_rate.max(f64::EPSILON),
             p50_ms: outcome.quantile_ms(0.50),
@@ -248,31 +255,33 @@ async fn measure_all(servers: &Servers, args: &BenchArgs) -> anyhow::Result<Vec<
     let namespaced: Vec<String> = (0..args.connections)
         .map(|i| format!("/ns/bench-{i}{}", ektru[0]))
         .collect();
-    let namespaced_name = format!("mock ЕКТРУ, {} namespaces", args.connections);
+    let plural = if args.connections == 1 { "" } else { "s" };
+    let namespaced_name = format!("mock ЕКТРУ, {} namespace{plural}", args.connections);
+    let (mock, bare) = (&servers.mock, &servers.bare);
 
-    let bare_ektru = measure("bare axum, ЕКТРУ bytes", &servers.bare, ektru.clone(), args).await?;
-    let mock_ektru = measure("mock ЕКТРУ passport/list", &servers.mock, ektru, args).await?;
-    let mock_namespaced = measure(&namespaced_name, &servers.mock, namespaced, args).await?;
-    let bare_alta = measure("bare axum, Alta bytes", &servers.bare, alta.clone(), args).await?;
-    let mock_alta = measure("mock Alta search", &servers.mock, alta, args).await?;
+    let bare_ektru = measure("bare axum, ЕКТРУ bytes", bare, ektru.clone(), args).await?;
+    let mock_ektru = measure("mock ЕКТРУ passport/list", mock, ektru, args).await?;
+    let mock_namespaced = measure(&namespaced_name, mock, namespaced, args).await?;
+    let bare_alta = measure("bare axum, Alta bytes", bare, alta.clone(), args).await?;
+    let mock_alta = measure("mock Alta search", mock, alta, args).await?;
 
     Ok(vec![
-        bare_ektru.row("bare axum, ЕКТРУ bytes".into(), None),
-        mock_ektru.row("mock ЕКТРУ passport/list".into(), Some(&bare_ektru)),
-        mock_namespaced.row(namespaced_name, Some(&bare_ektru)),
-        bare_alta.row("bare axum, Alta bytes".into(), None),
-        mock_alta.row("mock Alta search".into(), Some(&bare_alta)),
+        bare_ektru.row(None),
+        mock_ektru.row(Some(&bare_ektru)),
+        mock_namespaced.row(Some(&bare_ektru)),
+        bare_alta.row(None),
+        mock_alta.row(Some(&bare_alta)),
     ])
 }
 
 /// Warm up, then measure one target, reading the server's CPU time around the measured part.
 async fn measure(
-    name: &str,
+    target: &str,
     server: &ServerProcess,
     paths: Vec<String>,
     args: &BenchArgs,
 ) -> anyhow::Result<Measurement> {
-    eprintln!("measuring {name} …");
+    eprintln!("measuring {target} …");
     let load = Load {
         addr: server.addr,
         paths,
@@ -285,6 +294,7 @@ async fn measure(
     let outcome = load::run(&load, Budget::For(Duration::from_secs(args.duration_secs))).await?;
     let server_cpu = server.cpu_time()?.saturating_sub(cpu_before);
     Ok(Measurement {
+        target: target.to_owned(),
         outcome,
         server_cpu,
         rss_mb_after: server.rss_mb()?,

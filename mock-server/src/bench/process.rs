@@ -41,11 +41,20 @@ impl ServerProcess {
     /// stdout holds only the report.
     pub fn spawn(label: &'static str, args: Vec<OsString>, addr: SocketAddr) -> anyhow::Result<Self> {
         let exe = std::env::current_exe().context("cannot find this program's own executable")?;
-        let spawned_at = Instant::now();
-        let child = Command::new(&exe)
+        let mut command = Command::new(&exe);
+        command
             .args(args)
             .stdin(Stdio::null())
-            .stdout(Stdio::from(std::io::stderr()))
+            .stdout(Stdio::from(std::io::stderr()));
+        // `serve` reads MOCK_SERVER_* variables (fixtures, rate limits…): the servers under test
+        // must run as the bench says, whatever the caller's environment holds.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("MOCK_SERVER_") {
+                command.env_remove(name);
+            }
+        }
+        let spawned_at = Instant::now();
+        let child = command
             .spawn()
             .with_context(|| format!("cannot start the {label} server ({})", exe.display()))?;
         Ok(Self {
@@ -137,6 +146,7 @@ pub fn free_loopback_addr() -> anyhow::Result<SocketAddr> {
 
 /// A private scratch directory for the servers' config and canned bodies, removed when dropped.
 pub struct Scratch {
+    /// `mock-server-bench-<pid>` in the temp dir: one per bench process.
     dir: PathBuf,
 }
 
