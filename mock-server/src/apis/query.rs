@@ -1,16 +1,18 @@
 //! Query-string access shared by the vendors: decoded pairs, first occurrence wins.
 
-/// A decoded query string.
+use std::borrow::Cow;
+
+/// A decoded query string, borrowing from the URI where nothing needed decoding.
 #[derive(Debug, Default)]
-pub struct QueryParams {
-    pairs: Vec<(String, String)>,
+pub struct QueryParams<'a> {
+    pairs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
 }
 
-impl QueryParams {
+impl<'a> QueryParams<'a> {
     /// Decode `raw` (`a=1&b=%D0%B0`); malformed escapes are kept literally, never an error.
-    pub fn parse(raw: Option<&str>) -> Self {
+    pub fn parse(raw: Option<&'a str>) -> Self {
         let pairs = raw
-            .map(|raw| serde_urlencoded::from_str::<Vec<(String, String)>>(raw).unwrap_or_default())
+            .map(|raw| form_urlencoded::parse(raw.as_bytes()).collect())
             .unwrap_or_default();
         Self { pairs }
     }
@@ -20,7 +22,7 @@ impl QueryParams {
         self.pairs
             .iter()
             .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
+            .map(|(_, value)| value.as_ref())
     }
 
     /// The first value of `name` unless absent or empty.

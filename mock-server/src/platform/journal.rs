@@ -7,7 +7,9 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use http::HeaderMap;
+use std::sync::Arc;
+
+use http::{HeaderMap, Method};
 use serde::Serialize;
 use serde_json::json;
 
@@ -32,29 +34,39 @@ fn is_secret(name: &str) -> bool {
 
 /// Replace the values of secret query parameters, keeping everything else byte for byte.
 pub fn redact_query(query: &str) -> String {
-    query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((name, _)) if is_secret(name) => format!("{name}={REDACTED}"),
-            _ => pair.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+    let mut out = String::with_capacity(query.len());
+    for (i, pair) in query.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        match pair.split_once('=') {
+            Some((name, _)) if is_secret(name) => {
+                out.push_str(name);
+                out.push('=');
+                out.push_str(REDACTED);
+            }
+            _ => out.push_str(pair),
+        }
+    }
+    out
 }
 
-/// Headers as `(name, value)` pairs with secrets replaced.
-pub fn redact_headers(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(name, value)| {
-            let value = if is_secret(name.as_str()) {
-                REDACTED.to_owned()
-            } else {
-                String::from_utf8_lossy(value.as_bytes()).into_owned()
-            };
-            (name.as_str().to_owned(), value)
-        })
-        .collect()
+/// The headers as `name: value` lines in one string, secrets replaced. One allocation, and no
+/// reference into the connection's read buffer (which would keep it alive in the journal).
+pub fn redact_headers(headers: &HeaderMap) -> String {
+    let size = headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 3).sum();
+    let mut out = String::with_capacity(size);
+    for (name, value) in headers {
+        out.push_str(name.as_str());
+        out.push_str(": ");
+        if is_secret(name.as_str()) {
+            out.push_str(REDACTED);
+        } else {
+            out.push_str(&String::from_utf8_lossy(value.as_bytes()));
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// How a request failed to match a route.
@@ -66,28 +78,63 @@ pub struct Unmatched {
     pub miss: Miss,
 }
 
-/// One exchange.
-#[derive(Clone, Debug, Serialize)]
+/// One exchange, stored cheaply (shared strings, header values not copied) and turned into
+/// JSON only when the admin API reads it.
+#[derive(Clone, Debug)]
 pub struct Entry {
     pub id: u64,
     /// Namespace time when the request arrived.
     pub at: DateTime<Utc>,
-    pub namespace: String,
+    pub namespace: Arc<str>,
     pub api: Option<&'static str>,
-    pub method: String,
+    pub method: Method,
     pub path: String,
+    /// Redacted.
     pub query: String,
-    pub headers: Vec<(String, String)>,
+    /// Redacted, `name: value` per line.
+    pub headers: String,
     pub body: String,
     pub body_truncated: bool,
     pub status: u16,
     pub latency_ms: f64,
-    pub matched: bool,
-    /// The matched route's label.
-    pub route: Option<String>,
+    /// The matched route's path pattern (its method is the request's).
+    pub route: Option<&'static str>,
     pub unmatched: Option<Unmatched>,
     /// The fault rule that answered instead of the handler, if any.
     pub fault: Option<u64>,
+}
+
+impl Entry {
+    pub fn matched(&self) -> bool {
+        self.route.is_some()
+    }
+
+    /// The admin API's view of the entry.
+    pub fn to_json(&self) -> serde_json::Value {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .lines()
+            .map(|line| line.split_once(": ").unwrap_or((line, "")))
+            .collect();
+        json!({
+            "id": self.id,
+            "at": self.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "namespace": &*self.namespace,
+            "api": self.api,
+            "method": self.method.as_str(),
+            "path": self.path,
+            "query": self.query,
+            "headers": headers,
+            "body": self.body,
+            "body_truncated": self.body_truncated,
+            "status": self.status,
+            "latency_ms": self.latency_ms,
+            "matched": self.matched(),
+            "route": self.route.map(|path| format!("{} {path}", self.method)),
+            "unmatched": self.unmatched,
+            "fault": self.fault,
+        })
+    }
 }
 
 /// One namespace's journal.
@@ -120,13 +167,20 @@ impl Journal {
         if self.capacity == 0 {
             return;
         }
-        let mut ring = self.lock();
-        ring.next_id += 1;
-        entry.id = ring.next_id;
-        if ring.entries.len() >= self.capacity {
-            ring.entries.pop_front();
-        }
-        ring.entries.push_back(entry);
+        let evicted = {
+            let mut ring = self.lock();
+            ring.next_id += 1;
+            entry.id = ring.next_id;
+            let evicted = if ring.entries.len() >= self.capacity {
+                ring.entries.pop_front()
+            } else {
+                None
+            };
+            ring.entries.push_back(entry);
+            evicted
+        };
+        // Freed outside the lock.
+        drop(evicted);
     }
 
     /// Entries newest first, optionally only one API's, at most `limit`.
@@ -171,15 +225,14 @@ mod tests {
             at: DateTime::from_timestamp(0, 0).unwrap(),
             namespace: "default".into(),
             api: Some("a"),
-            method: "GET".into(),
+            method: Method::GET,
             path: path.into(),
             query: String::new(),
-            headers: vec![],
+            headers: String::new(),
             body: String::new(),
             body_truncated: false,
             status: 200,
             latency_ms: 0.0,
-            matched: true,
             route: None,
             unmatched: None,
             fault: None,
@@ -206,7 +259,6 @@ mod tests {
         headers.insert("authorization", "Bearer t".parse().unwrap());
         headers.insert("accept", "*/*".parse().unwrap());
         let redacted = redact_headers(&headers);
-        assert!(redacted.contains(&("authorization".into(), "[redacted]".into())));
-        assert!(redacted.contains(&("accept".into(), "*/*".into())));
+        assert_eq!(redacted, "authorization: [redacted]\naccept: */*\n");
     }
 }

@@ -41,7 +41,8 @@ pub fn validate_name(name: &str) -> Result<(), String> {
 
 /// One namespace.
 pub struct Namespace {
-    name: String,
+    /// Shared with every journal entry of the namespace.
+    name: Arc<str>,
     stores: Stores,
     /// Requests being served now; a namespace with any is never evicted.
     in_flight: AtomicUsize,
@@ -52,6 +53,11 @@ pub struct Namespace {
 impl Namespace {
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The name as a shared string (no copy).
+    pub fn shared_name(&self) -> Arc<str> {
+        Arc::clone(&self.name)
     }
 
     /// Any registered store, by type.
@@ -172,7 +178,7 @@ impl Namespaces {
         let seed = derive_seed(self.seed, name);
         let ctx = StoreContext { namespace: name, seed };
         Arc::new(Namespace {
-            name: name.to_owned(),
+            name: name.into(),
             stores: Stores::build(&self.factories, &ctx),
             in_flight: AtomicUsize::new(0),
             last_used: Mutex::new(real_instant()),
@@ -245,7 +251,7 @@ impl Namespaces {
             .lock()
             .values()
             .map(|ns| NamespaceInfo {
-                name: ns.name.clone(),
+                name: ns.name.to_string(),
                 in_flight: ns.in_flight.load(Ordering::Acquire),
                 idle_secs: ns.idle_for(now).map(|d| d.as_secs()),
                 clock: ns.clock().now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),

@@ -39,10 +39,14 @@ struct Window {
     used: u32,
 }
 
+/// Windows of one (api, method), by credential.
+type ByCredential = HashMap<String, Window>;
+
 /// One namespace's counters.
 #[derive(Debug, Default)]
 pub struct RateLimiter {
-    windows: Mutex<HashMap<(&'static str, String, &'static str), Window>>,
+    /// (api, method) → credential → window; nested so a lookup by `&str` allocates nothing.
+    windows: Mutex<HashMap<(&'static str, &'static str), ByCredential>>,
 }
 
 impl RateLimiter {
@@ -57,27 +61,37 @@ impl RateLimiter {
         now: DateTime<Utc>,
         enforce: bool,
     ) -> Decision {
-        let window_len = TimeDelta::seconds(i64::from(limit.window_secs.max(1)));
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        let window = windows
-            .entry((api, credential.to_owned(), method))
-            .or_insert(Window { started: now, used: 0 });
-        if now >= window.started + window_len || now < window.started {
-            *window = Window { started: now, used: 0 };
+        let by_credential = windows.entry((api, method)).or_default();
+        match by_credential.get_mut(credential) {
+            Some(window) => window.count(limit, now, enforce),
+            None => by_credential
+                .entry(credential.to_owned())
+                .or_insert(Window { started: now, used: 0 })
+                .count(limit, now, enforce),
         }
-        if enforce && window.used >= limit.requests {
-            let left = window.started + window_len - now;
+    }
+}
+
+impl Window {
+    fn count(&mut self, limit: Limit, now: DateTime<Utc>, enforce: bool) -> Decision {
+        let window_len = TimeDelta::seconds(i64::from(limit.window_secs.max(1)));
+        if now >= self.started + window_len || now < self.started {
+            *self = Window { started: now, used: 0 };
+        }
+        if enforce && self.used >= limit.requests {
+            let left = self.started + window_len - now;
             // Round up: a client that waits Retry-After seconds must find the window open.
             let millis = left.num_milliseconds().max(1) as u64;
             return Decision::Limited {
                 retry_after_secs: millis.div_ceil(1000),
-                used: window.used,
+                used: self.used,
                 limit: limit.requests,
             };
         }
-        window.used = window.used.saturating_add(1);
+        self.used = self.used.saturating_add(1);
         Decision::Allowed {
-            used: window.used,
+            used: self.used,
             limit: limit.requests,
         }
     }
@@ -96,7 +110,8 @@ impl Store for RateLimiter {
         let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         let mut counters: Vec<_> = windows
             .iter()
-            .map(|((api, credential, method), window)| {
+            .flat_map(|((api, method), by_credential)| by_credential.iter().map(move |(c, w)| (api, c, method, w)))
+            .map(|(api, credential, method, window)| {
                 json!({ "api": api, "credential": credential, "method": method, "used": window.used })
             })
             .collect();

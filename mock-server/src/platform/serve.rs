@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::{Body, Bytes, HttpBody as _};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -22,7 +22,7 @@ use super::error::platform_error;
 use super::faults::{FaultPlan, FaultResponse};
 use super::journal::{Entry, Unmatched, redact_headers, redact_query};
 use super::namespace::{DEFAULT_NAMESPACE, NamespaceError};
-use super::routes::{Classified, classify};
+use super::routes::{Classified, Miss, classify};
 use super::{Platform, RequestContext};
 
 /// The header that picks a namespace when the path has no `/ns/{name}` prefix.
@@ -69,21 +69,20 @@ fn rewrite_path(uri: &Uri, path: &str) -> Uri {
 /// The layer function; see the module docs for the order of things.
 pub async fn layer(State(state): State<LayerState>, mut request: Request, next: Next) -> Response {
     let started = real_instant();
-    let path = request.uri().path().to_owned();
-    let (named, path) = match split_prefix(&path) {
+    let (named, path) = match split_prefix(request.uri().path()) {
         Some((name, rest)) => (Some(name.to_owned()), rest.to_owned()),
         None => {
-            let header = request.headers().get(NAMESPACE_HEADER);
-            match header.map(|value| value.to_str()) {
-                Some(Ok(name)) => (Some(name.to_owned()), path),
+            let named = match request.headers().get(NAMESPACE_HEADER).map(|value| value.to_str()) {
+                Some(Ok(name)) => Some(name.to_owned()),
                 Some(Err(_)) => {
                     return platform_error(
                         StatusCode::BAD_REQUEST,
                         "X-Mock-Namespace must be 1 to 64 characters from A-Z, a-z, 0-9, '_' and '-'",
                     );
                 }
-                None => (None, path),
-            }
+                None => None,
+            };
+            (named, request.uri().path().to_owned())
         }
     };
     if let Some(name) = &named
@@ -120,74 +119,65 @@ pub async fn layer(State(state): State<LayerState>, mut request: Request, next: 
     };
     let api = platform
         .api_for_path(&path)
-        .filter(|api| matches!(&state.scope, Scope::Only(only) if only == api.name()) || state.scope == Scope::All)
+        .filter(|api| match &state.scope {
+            Scope::All => true,
+            Scope::Only(only) => only == api.name(),
+        })
         .cloned();
 
     let method = request.method().clone();
-    let query = request.uri().query().unwrap_or("").to_owned();
+    let query = request.uri().query().unwrap_or("");
+    let (route, unmatched) = match api.as_ref() {
+        Some(api) => match classify(api.routes(), &method, &path, query) {
+            Classified::Matched(route) => (Some(route.path), None),
+            Classified::Unmatched { nearest, miss } => (None, Some((nearest.map(|r| r.label()), miss))),
+        },
+        // Outside every API this listener serves: name the route it may have meant.
+        None => match classify(&platform.routes, &method, &path, query) {
+            Classified::Matched(route) => (None, Some((Some(route.label()), Miss::UnknownPath))),
+            Classified::Unmatched { nearest, miss } => (None, Some((nearest.map(|r| r.label()), miss))),
+        },
+    };
     let mut entry = Entry {
         id: 0,
         at: namespace.clock().now(),
-        namespace: namespace.name().to_owned(),
+        namespace: namespace.shared_name(),
         api: api.as_ref().map(|api| api.name()),
-        method: method.to_string(),
-        path: path.clone(),
-        query: redact_query(&query),
+        method: method.clone(),
+        path,
+        query: redact_query(query),
         headers: redact_headers(request.headers()),
         body: String::new(),
         body_truncated: false,
         status: 0,
         latency_ms: 0.0,
-        matched: false,
-        route: None,
-        unmatched: None,
+        route,
+        unmatched: unmatched.map(|(nearest, miss)| Unmatched { nearest, miss }),
         fault: None,
     };
-    let routes = api.as_ref().map_or(&platform.routes[..0], |api| api.routes());
-    match classify(
-        if api.is_some() { routes } else { &platform.routes },
-        &method,
-        &path,
-        &query,
-    ) {
-        Classified::Matched(route) if api.is_some() => {
-            entry.matched = true;
-            entry.route = Some(route.label());
-        }
-        Classified::Matched(route) => {
-            entry.unmatched = Some(Unmatched {
-                nearest: Some(route.label()),
-                miss: super::routes::Miss::UnknownPath,
-            });
-        }
-        Classified::Unmatched { nearest, miss } => {
-            entry.unmatched = Some(Unmatched {
-                nearest: nearest.map(|route| route.label()),
-                miss,
-            });
-        }
-    }
 
-    // Buffer the body: the journal keeps its head, the handler gets it whole.
-    let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, platform.settings.max_body_bytes).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            let response = platform_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("request body larger than {} bytes", platform.settings.max_body_bytes),
-            );
-            return finish(&namespace, entry, response, started);
-        }
-    };
-    let keep = bytes.len().min(platform.settings.journal_body_bytes);
-    entry.body = String::from_utf8_lossy(&bytes[..keep]).into_owned();
-    entry.body_truncated = keep < bytes.len();
-    let mut request = Request::from_parts(parts, Body::from(bytes));
+    // Buffer a non-empty body: the journal keeps its head, the handler gets it whole.
+    if request.body().size_hint().exact() != Some(0) {
+        let (parts, body) = request.into_parts();
+        let bytes = match axum::body::to_bytes(body, platform.settings.max_body_bytes).await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                let response = platform_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("request body larger than {} bytes", platform.settings.max_body_bytes),
+                );
+                return finish(&namespace, entry, response, started);
+            }
+        };
+        let keep = bytes.len().min(platform.settings.journal_body_bytes);
+        entry.body = String::from_utf8_lossy(&bytes[..keep]).into_owned();
+        entry.body_truncated = keep < bytes.len();
+        request = Request::from_parts(parts, Body::from(bytes));
+    }
 
     let plan = namespace
         .faults()
-        .plan(entry.api, method.as_str(), &path, namespace.rng());
+        .plan(entry.api, method.as_str(), &entry.path, namespace.rng());
     if let Some(plan) = &plan {
         entry.fault = Some(plan.rule);
         if plan.delay_ms > 0 {
@@ -195,7 +185,6 @@ pub async fn layer(State(state): State<LayerState>, mut request: Request, next: 
             tokio::time::sleep(Duration::from_millis(plan.delay_ms)).await;
         }
     }
-    let connection = request.extensions().get::<ConnectionFault>().cloned();
     let response = match plan.as_ref().map(|plan| &plan.response) {
         Some(FaultResponse::Status(status)) => {
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -209,16 +198,20 @@ pub async fn layer(State(state): State<LayerState>, mut request: Request, next: 
             | FaultResponse::EmptyResponse
             | FaultResponse::MalformedChunk
             | FaultResponse::RandomBytesThenClose),
-        ) => network_fault(network, plan.as_ref(), connection.as_ref()),
+        ) => {
+            let connection = request.extensions().get::<ConnectionFault>();
+            network_fault(network, plan.as_ref(), connection)
+        }
         _ => {
-            let context = RequestContext {
-                namespace: Arc::clone(&namespace),
-                platform: Arc::clone(platform),
-            };
-            request.extensions_mut().insert(context);
             let response = match &api {
-                Some(_) => next.run(request).await,
-                None => unknown_url(&method, &path),
+                Some(_) => {
+                    request.extensions_mut().insert(RequestContext {
+                        namespace: Arc::clone(&namespace),
+                        platform: Arc::clone(platform),
+                    });
+                    next.run(request).await
+                }
+                None => unknown_url(&method, &entry.path),
             };
             match plan.as_ref().map(|plan| &plan.response) {
                 Some(FaultResponse::Dribble { duration_ms, chunks }) => dribble(response, *duration_ms, *chunks).await,
@@ -242,7 +235,7 @@ fn finish(
         api = entry.api.unwrap_or("-"),
         status = entry.status,
         latency_ms = format_args!("{:.3}", entry.latency_ms),
-        matched = entry.matched,
+        matched = entry.matched(),
         "{} {}",
         entry.method,
         entry.path,

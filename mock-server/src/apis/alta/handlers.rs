@@ -5,10 +5,12 @@
 
 use std::sync::Arc;
 
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use http::StatusCode;
-use serde_json::json;
+use http::{StatusCode, Uri};
+use serde::Serialize;
+
+use super::data::CargoRecord;
 
 use super::error::{AltaError, json_response};
 use super::{Alta, METHOD_SEARCH, NAME, normalize_number, secret};
@@ -16,9 +18,20 @@ use crate::apis::query::QueryParams;
 use crate::platform::RequestContext;
 use crate::platform::ratelimit::{Decision, Limit};
 
+/// The search answer, in the doc's field order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Envelope<'a> {
+    content: Vec<&'a CargoRecord>,
+    total_size: usize,
+    page_size: usize,
+    page_elements: usize,
+    response_message: &'a str,
+}
+
 /// `GET /svh-gruz/search/api/v1/`.
-pub async fn search(State(api): State<Arc<Alta>>, ctx: RequestContext, RawQuery(raw): RawQuery) -> Response {
-    let query = QueryParams::parse(raw.as_deref());
+pub async fn search(State(api): State<Arc<Alta>>, ctx: RequestContext, uri: Uri) -> Response {
+    let query = QueryParams::parse(uri.query());
     let param = |name| query.get(name).unwrap_or("");
     let (n_k, n_trans, n_trans_doc, n_dt) = (param("n_k"), param("n_trans"), param("n_trans_doc"), param("n_dt"));
     let login = param("login");
@@ -59,14 +72,14 @@ pub async fn search(State(api): State<Arc<Alta>>, ctx: RequestContext, RawQuery(
     } else {
         ""
     };
-    let body = json!({
-        "content": page,
-        "totalSize": total,
-        "pageSize": page.len(),
-        "pageElements": page.len(),
-        "responseMessage": message,
-    });
-    json_response(StatusCode::OK, body.to_string())
+    let body = Envelope {
+        total_size: total,
+        page_size: page.len(),
+        page_elements: page.len(),
+        content: page,
+        response_message: message,
+    };
+    json_response(StatusCode::OK, serde_json::to_string(&body).unwrap_or_default())
 }
 
 /// Indexes of the records matching every non-empty parameter, in fixture order.

@@ -40,6 +40,9 @@ pub struct Passport {
     /// `updatedat` parsed once at load, for the `updatedat` filter.
     #[serde(skip)]
     pub updated: Option<chrono::DateTime<chrono::Utc>>,
+    /// The passport page URL, built once at load from `link_base`.
+    #[serde(skip)]
+    pub link: String,
     pub fullname: String,
     pub gtin: Option<String>,
     pub gisp: Option<String>,

@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, TimeZone, Utc};
-use http::{HeaderValue, StatusCode};
+use http::{HeaderValue, StatusCode, Uri};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::data::{ApiKey, Passport, PassportType};
@@ -46,7 +47,7 @@ impl Call<'_> {
         }
     }
 
-    fn ok(&self, body: Value) -> Response {
+    fn ok(&self, body: impl Serialize) -> Response {
         let mut response = Json(body).into_response();
         if let Ok(value) = HeaderValue::from_str(&self.usage) {
             response.headers_mut().insert(USAGE_HEADER, value);
@@ -199,13 +200,45 @@ impl<'q> Filters<'q> {
     }
 }
 
-fn link(api: &Ektru, passport: &Passport) -> String {
-    format!("{}/passport/{}", api.config.link_base, passport.number)
+/// `passport/list` answer, serialized straight from the fixtures.
+#[derive(Serialize)]
+struct ListBody<'a> {
+    apiversion: u8,
+    result: ListResult<'a>,
 }
 
+#[derive(Serialize)]
+struct ListResult<'a> {
+    filter: FilterEcho<'a>,
+    pagination: Pagination,
+    pass_count: usize,
+    pass_list: Vec<ListItem<'a>>,
+}
+
+/// The filters as given, as a JSON object.
+struct FilterEcho<'a>(&'a [(&'static str, &'a str)]);
+
+impl Serialize for FilterEcho<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+#[derive(Serialize)]
+struct Pagination {
+    offset: u32,
+    limit: u32,
+}
+
+#[derive(Serialize)]
+struct ListItem<'a> {
+    number: &'a str,
+    link: &'a str,
+    updatedat: &'a str,
+}
 /// `GET /data/passport/list`.
-pub async fn passport_list(State(api): State<Arc<Ektru>>, ctx: RequestContext, RawQuery(raw): RawQuery) -> Response {
-    let query = QueryParams::parse(raw.as_deref());
+pub async fn passport_list(State(api): State<Arc<Ektru>>, ctx: RequestContext, uri: Uri) -> Response {
+    let query = QueryParams::parse(uri.query());
     let call = match authenticate(&api, &ctx, &query, METHOD_LIST) {
         Ok(call) => call,
         Err(error) => return error.into_response(),
@@ -231,13 +264,17 @@ fn list(api: &Ektru, call: &Call<'_>, query: &QueryParams) -> Result<Response, E
             format!("Нет доступа к паспортам классификатора ЕКТРУ {code}"),
         ));
     }
-    let page: Vec<Value> = api
+    let page: Vec<ListItem<'_>> = api
         .passports
         .iter()
         .filter(|p| call.key.may_see(p.classifiers.ektru.as_deref()) && filters.matches(p))
         .skip(offset as usize)
         .take(limit as usize)
-        .map(|p| json!({ "number": p.number, "link": link(api, p), "updatedat": p.updatedat }))
+        .map(|p| ListItem {
+            number: &p.number,
+            link: &p.link,
+            updatedat: &p.updatedat,
+        })
         .collect();
     if page.is_empty() && api.config.empty_list_status == 404 {
         return Err(EktruError::new(
@@ -245,22 +282,20 @@ fn list(api: &Ektru, call: &Call<'_>, query: &QueryParams) -> Result<Response, E
             "Паспорта по заданным фильтрам не найдены",
         ));
     }
-    let filter: serde_json::Map<String, Value> =
-        filters.given.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
-    Ok(call.ok(json!({
-        "apiversion": 1,
-        "result": {
-            "filter": filter,
-            "pagination": { "offset": offset, "limit": limit },
-            "pass_count": page.len(),
-            "pass_list": page,
-        }
-    })))
+    Ok(call.ok(ListBody {
+        apiversion: 1,
+        result: ListResult {
+            filter: FilterEcho(&filters.given),
+            pagination: Pagination { offset, limit },
+            pass_count: page.len(),
+            pass_list: page,
+        },
+    }))
 }
 
 /// `GET /data/passport/card`.
-pub async fn passport_card(State(api): State<Arc<Ektru>>, ctx: RequestContext, RawQuery(raw): RawQuery) -> Response {
-    let query = QueryParams::parse(raw.as_deref());
+pub async fn passport_card(State(api): State<Arc<Ektru>>, ctx: RequestContext, uri: Uri) -> Response {
+    let query = QueryParams::parse(uri.query());
     let call = match authenticate(&api, &ctx, &query, METHOD_CARD) {
         Ok(call) => call,
         Err(error) => return error.into_response(),
@@ -294,10 +329,10 @@ fn card(api: &Ektru, call: &Call<'_>, query: &QueryParams) -> Result<Response, E
             format!("Нет доступа к паспорту {}", passport.number),
         ));
     }
-    Ok(call.ok(card_body(api, passport)))
+    Ok(call.ok(card_body(passport)))
 }
 
-fn card_body(api: &Ektru, p: &Passport) -> Value {
+fn card_body(p: &Passport) -> Value {
     let mut ident: Vec<Value> = [("GTIN", &p.gtin), ("Идентификатор ГИСП", &p.gisp), ("СТЕ", &p.cte)]
         .into_iter()
         .filter_map(|(name, value)| value.as_ref().map(|v| json!({ "name": name, "value": v })))
@@ -330,7 +365,7 @@ fn card_body(api: &Ektru, p: &Passport) -> Value {
                 "updatedat": p.updatedat,
                 "isocp": p.kind == PassportType::Ocp,
                 "isucp": p.kind == PassportType::Ucp,
-                "link": link(api, p),
+                "link": p.link,
                 "images": p.images,
             },
             "ident": { "atribs": ident },

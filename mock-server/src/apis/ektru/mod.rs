@@ -162,6 +162,7 @@ pub fn build(config: &EktruConfig, fixtures: &FixtureSource) -> Result<super::Bu
             invalid(&file, message)
         })?;
         passport.updated = Some(updated.to_utc());
+        passport.link = format!("{}/passport/{}", config.link_base, passport.number);
     }
     let (_, keys) = fixtures.load::<KeysFile>(NAME, "keys.json")?;
     let api = Arc::new(Ektru::new(config.clone(), passports.passports, keys.keys));
