@@ -40,7 +40,7 @@ pub struct NamespacesConfig {
 impl Default for NamespacesConfig {
     fn default() -> Self {
         Self {
-            max: 1024,
+            max: 256,
             idle_ttl_secs: 3600,
         }
     }
@@ -124,7 +124,7 @@ mod tests {
     #[test]
     fn empty_file_is_the_defaults() {
         let config = Config::from_toml("").unwrap();
-        assert_eq!(config.namespaces.max, 1024);
+        assert_eq!(config.namespaces.max, 256);
         assert!(config.rate_limits.enabled);
     }
 
