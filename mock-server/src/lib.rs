@@ -36,7 +36,6 @@ use axum::Router;
 use axum::extract::Request;
 use axum::response::Response;
 use tokio::net::TcpListener;
-use tower_http::catch_panic::CatchPanicLayer;
 
 pub use config::Config;
 pub use fixtures::FixtureSource;
@@ -45,7 +44,7 @@ pub use platform::serve::Scope;
 
 use platform::clock::ClockStart;
 use platform::namespace::{NamespaceLimits, Namespaces, platform_factories};
-use platform::serve::{LayerState, unknown_url};
+use platform::serve::{Serving, unknown_url};
 use platform::{Lifecycles, Settings};
 
 /// Everything needed to build a server.
@@ -124,32 +123,27 @@ impl MockServer {
 
     /// The whole app for a listener: serving layer, admin API, vendor routers.
     pub fn app(&self, scope: Scope) -> Router {
+        Router::new().fallback_service(self.service(scope))
+    }
+
+    /// The same as [`MockServer::app`] without the outer router, for the accept loop.
+    pub fn service(&self, scope: Scope) -> Serving {
         let platform = self.platform.clone();
         let fallback = move |request: Request| {
             let platform = platform.clone();
             async move { not_found(&platform, &request) }
         };
-        let inner = self
+        let vendors = self
             .vendors
             .clone()
             .fallback(fallback.clone())
             .method_not_allowed_fallback(fallback);
-        let layered = axum::middleware::from_fn_with_state(
-            LayerState {
-                platform: self.platform.clone(),
-                scope,
-                admin: platform::admin::router(self.platform.clone()),
-            },
-            platform::serve::layer,
-        );
-        Router::new()
-            .fallback_service(tower::ServiceBuilder::new().layer(layered).service(inner))
-            .layer(CatchPanicLayer::custom(|_| {
-                platform::error::platform_error(
-                    http::StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal error in the mock server (a bug: please report it)",
-                )
-            }))
+        Serving {
+            platform: self.platform.clone(),
+            scope,
+            admin: platform::admin::router(self.platform.clone()),
+            vendors,
+        }
     }
 }
 
@@ -169,7 +163,7 @@ pub async fn run(
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
     for (listener, scope) in listeners {
-        let app = server.app(scope);
+        let app = server.service(scope);
         let mut stopped = stopped.clone();
         let grace = server.grace;
         tasks.spawn(async move {

@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+use std::convert::Infallible;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt as _;
@@ -211,12 +211,19 @@ impl AsyncWrite for FaultIo {
 
 /// Serve `app` on `listener` until `shutdown` resolves, then let open connections finish
 /// (for at most `grace`).
-pub async fn serve(
+pub async fn serve<S>(
     listener: TcpListener,
-    app: Router,
+    app: S,
     shutdown: impl Future<Output = ()>,
     grace: Duration,
-) -> io::Result<()> {
+) -> io::Result<()>
+where
+    S: tower::Service<http::Request<axum::body::Body>, Response = axum::response::Response, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     // No header-read timeout: it costs a timer registration per request, and a test double
     // faces its own clients, not slowloris attackers.

@@ -5,14 +5,14 @@
 //! apply a matching fault (delay, status, network, dribble), run the vendor router, and record
 //! the exchange in the namespace journal.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes, HttpBody as _};
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt as _;
+use futures_util::{FutureExt as _, StreamExt as _};
 use http::{HeaderValue, StatusCode, Uri};
 use tower::ServiceExt as _;
 
@@ -40,13 +40,39 @@ pub enum Scope {
 #[derive(Clone, Debug)]
 pub struct RequestedNamespace(pub Option<String>);
 
-/// State of the serving layer.
+/// The serving layer as a service in front of the vendor routers.
 #[derive(Clone)]
-pub struct LayerState {
+pub struct Serving {
     pub platform: Arc<Platform>,
     pub scope: Scope,
     /// The admin API, served beside the vendor routers, never journaled or faulted.
     pub admin: axum::Router,
+    /// Every vendor's routes, with the vendor-aware fallback.
+    pub vendors: axum::Router,
+}
+
+impl tower::Service<Request> for Serving {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move {
+            // A panic is a bug; the client still gets an answer and the process goes on.
+            let served = std::panic::AssertUnwindSafe(layer(&this, request)).catch_unwind().await;
+            Ok(served.unwrap_or_else(|_| {
+                platform_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error in the mock server (a bug: please report it)",
+                )
+            }))
+        })
+    }
 }
 
 /// Split `/ns/{name}/rest` into the name and `/rest`.
@@ -67,7 +93,7 @@ fn rewrite_path(uri: &Uri, path: &str) -> Uri {
 }
 
 /// The layer function; see the module docs for the order of things.
-pub async fn layer(State(state): State<LayerState>, mut request: Request, next: Next) -> Response {
+async fn layer(state: &Serving, mut request: Request) -> Response {
     let started = real_instant();
     let (named, path) = match split_prefix(request.uri().path()) {
         Some((name, rest)) => (Some(name.to_owned()), rest.to_owned()),
@@ -209,7 +235,12 @@ pub async fn layer(State(state): State<LayerState>, mut request: Request, next: 
                         namespace: Arc::clone(&namespace),
                         platform: Arc::clone(platform),
                     });
-                    next.run(request).await
+                    state
+                        .vendors
+                        .clone()
+                        .oneshot(request)
+                        .await
+                        .unwrap_or_else(|never| match never {})
                 }
                 None => unknown_url(&method, &entry.path),
             };

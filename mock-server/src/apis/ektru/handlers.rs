@@ -131,9 +131,20 @@ fn parse_count(
 
 /// Parsed filters of `passport/list`.
 struct Filters<'q> {
+    /// As given, for the echo in `result.filter`.
     given: Vec<(&'static str, &'q str)>,
+    number: Option<&'q str>,
     kind: Option<PassportType>,
     since: Option<chrono::DateTime<Utc>>,
+    /// Prefix filters on the classifier codes: ektru, ktru, okpd, ksr, rosteh.
+    ektru: Option<&'q str>,
+    ktru: Option<&'q str>,
+    okpd: Option<&'q str>,
+    ksr: Option<&'q str>,
+    rosteh: Option<&'q str>,
+    gisp: Option<&'q str>,
+    gtin: Option<&'q str>,
+    cte: Option<&'q str>,
 }
 
 impl<'q> Filters<'q> {
@@ -170,33 +181,43 @@ impl<'q> Filters<'q> {
                     })?,
             ),
         };
-        Ok(Self { given, kind, since })
-    }
-
-    fn value(&self, name: &str) -> Option<&'q str> {
-        self.given.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        Ok(Self {
+            number: value("number"),
+            kind,
+            since,
+            ektru: value("ektru"),
+            ktru: value("ktru"),
+            okpd: value("okpd"),
+            ksr: value("ksr"),
+            rosteh: value("rosteh"),
+            gisp: value("gisp"),
+            gtin: value("gtin"),
+            cte: value("cte"),
+            given,
+        })
     }
 
     fn matches(&self, passport: &Passport) -> bool {
-        let prefix = |name, code: &Option<String>| {
-            self.value(name)
-                .is_none_or(|want| code.as_deref().is_some_and(|c| c.starts_with(want)))
-        };
-        let exact = |name, code: Option<&str>| self.value(name).is_none_or(|want| code == Some(want));
+        fn prefix(want: Option<&str>, code: &Option<String>) -> bool {
+            want.is_none_or(|want| code.as_deref().is_some_and(|c| c.starts_with(want)))
+        }
+        fn exact(want: Option<&str>, value: Option<&str>) -> bool {
+            want.is_none_or(|want| value == Some(want))
+        }
         let classifiers = &passport.classifiers;
-        exact("number", Some(&passport.number))
+        exact(self.number, Some(&passport.number))
             && self.kind.is_none_or(|kind| kind == passport.kind)
             && self
                 .since
                 .is_none_or(|since| passport.updated.is_some_and(|at| at >= since))
-            && prefix("ektru", &classifiers.ektru)
-            && prefix("ktru", &classifiers.ktru)
-            && prefix("okpd", &classifiers.okpd)
-            && prefix("ksr", &classifiers.ksr)
-            && prefix("rosteh", &classifiers.rosteh)
-            && exact("gisp", passport.gisp.as_deref())
-            && exact("gtin", passport.gtin.as_deref())
-            && exact("cte", passport.cte.as_deref())
+            && prefix(self.ektru, &classifiers.ektru)
+            && prefix(self.ktru, &classifiers.ktru)
+            && prefix(self.okpd, &classifiers.okpd)
+            && prefix(self.ksr, &classifiers.ksr)
+            && prefix(self.rosteh, &classifiers.rosteh)
+            && exact(self.gisp, passport.gisp.as_deref())
+            && exact(self.gtin, passport.gtin.as_deref())
+            && exact(self.cte, passport.cte.as_deref())
     }
 }
 
@@ -256,7 +277,7 @@ fn list(api: &Ektru, call: &Call<'_>, query: &QueryParams) -> Result<Response, E
         1..=api.config.max_page_limit,
     )?;
     let filters = Filters::parse(api, query)?;
-    if let Some(code) = filters.value("ektru")
+    if let Some(code) = filters.ektru
         && !call.key.may_filter(code)
     {
         return Err(EktruError::new(
