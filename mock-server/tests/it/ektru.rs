@@ -348,3 +348,23 @@ async fn unknown_urls_and_methods_under_the_prefix_get_the_vendor_404() {
     assert_eq!(post.status, StatusCode::NOT_FOUND);
     assert_eq!(post.json()["error"]["code"], 404);
 }
+
+#[tokio::test]
+async fn the_card_name_spelling_is_configurable() {
+    let card = "/data/passport/card?apikey=APIKEY&number=2804560116800193";
+    let both = Harness::new().get(card).await.json();
+    let passport = &both["result"]["passport"];
+    assert_eq!(passport["name"], passport["fullname"]);
+    let name_only = Harness::with_toml("[ektru]\ncard_name_fields = \"name\"\n")
+        .get(card)
+        .await
+        .json();
+    assert!(name_only["result"]["passport"].get("fullname").is_none());
+    assert!(name_only["result"]["passport"]["name"].is_string());
+    let fullname_only = Harness::with_toml("[ektru]\ncard_name_fields = \"fullname\"\n")
+        .get(card)
+        .await
+        .json();
+    assert!(fullname_only["result"]["passport"].get("name").is_none());
+    assert!(fullname_only["result"]["passport"]["fullname"].is_string());
+}

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::data::{ApiKey, Passport, PassportType};
 use super::error::EktruError;
-use super::{Ektru, METHOD_CARD, METHOD_LIST, NAME, USAGE_HEADER};
+use super::{Ektru, METHOD_CARD, METHOD_LIST, NAME, NameFields, USAGE_HEADER};
 use crate::apis::query::QueryParams;
 use crate::platform::RequestContext;
 use crate::platform::ratelimit::Decision;
@@ -350,10 +350,10 @@ fn card(api: &Ektru, call: &Call<'_>, query: &QueryParams) -> Result<Response, E
             format!("Нет доступа к паспорту {}", passport.number),
         ));
     }
-    Ok(call.ok(card_body(passport)))
+    Ok(call.ok(card_body(passport, api.config.card_name_fields)))
 }
 
-fn card_body(p: &Passport) -> Value {
+fn card_body(p: &Passport, names: NameFields) -> Value {
     let mut ident: Vec<Value> = [("GTIN", &p.gtin), ("Идентификатор ГИСП", &p.gisp), ("СТЕ", &p.cte)]
         .into_iter()
         .filter_map(|(name, value)| value.as_ref().map(|v| json!({ "name": name, "value": v })))
@@ -374,21 +374,29 @@ fn card_body(p: &Passport) -> Value {
             .map(|v| json!({ "code": code, "name": name, "value": v }))
     })
     .collect();
+    let mut passport = json!({
+        "number": p.number,
+        "name": p.fullname,
+        "gtin": p.gtin,
+        "id": p.id,
+        "fullname": p.fullname,
+        "updatedat": p.updatedat,
+        "isocp": p.kind == PassportType::Ocp,
+        "isucp": p.kind == PassportType::Ucp,
+        "link": p.link,
+        "images": p.images,
+    });
+    if let Some(fields) = passport.as_object_mut() {
+        match names {
+            NameFields::Both => {}
+            NameFields::Name => drop(fields.shift_remove("fullname")),
+            NameFields::Fullname => drop(fields.shift_remove("name")),
+        }
+    }
     json!({
         "apiversion": 1,
         "result": {
-            "passport": {
-                "number": p.number,
-                "name": p.fullname,
-                "gtin": p.gtin,
-                "id": p.id,
-                "fullname": p.fullname,
-                "updatedat": p.updatedat,
-                "isocp": p.kind == PassportType::Ocp,
-                "isucp": p.kind == PassportType::Ucp,
-                "link": p.link,
-                "images": p.images,
-            },
+            "passport": passport,
             "ident": { "atribs": ident },
             "classificators": { "atribs": classificators },
             "specifications": { "atribs": p.specifications },

@@ -60,6 +60,22 @@ pub struct EktruConfig {
     pub empty_list_status: u16,
     /// Base of `link` URLs.
     pub link_base: String,
+    /// Which of the card's two spellings of the product name to send (the doc lists `fullname`,
+    /// its example shows `name`).
+    pub card_name_fields: NameFields,
+}
+
+/// `[ektru] card_name_fields`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameFields {
+    /// Both `name` and `fullname`, same value (default).
+    #[default]
+    Both,
+    /// Only `name`, as in the doc's example response.
+    Name,
+    /// Only `fullname`, as in the doc's list of response fields.
+    Fullname,
 }
 
 impl Default for EktruConfig {
@@ -74,6 +90,7 @@ impl Default for EktruConfig {
             bad_request_status: 404,
             empty_list_status: 404,
             link_base: "https://ectru.ru".to_owned(),
+            card_name_fields: NameFields::Both,
         }
     }
 }
