@@ -90,8 +90,19 @@ pub fn invalid_reason(report: &RunReport) -> Option<String> {
             "target down: no step got a response ({n} of {n} requests failed; first error: {first})"
         ));
     }
-    if statuses.iter().all(|status| matches!(status, 401 | 403)) {
-        let n = statuses.len();
+    // A 401/403 that its step expected (a passed negative-auth step) says nothing about the
+    // target's credentials; only the others count.
+    let unexpected: Vec<u16> = report
+        .scenarios
+        .iter()
+        .flat_map(|scenario| &scenario.steps)
+        .filter(|step| !is_skipped(step))
+        .filter_map(|step| Some((step, step.exchange.as_ref()?.response.as_ref()?.status)))
+        .filter(|(step, status)| !(matches!(status, 401 | 403) && step.outcome == Outcome::Passed))
+        .map(|(_, status)| status)
+        .collect();
+    if !unexpected.is_empty() && unexpected.iter().all(|status| matches!(status, 401 | 403)) {
+        let n = unexpected.len();
         return Some(format!(
             "credentials rejected: every request answered 401/403 ({n} of {n} responses; check the target's credentials)"
         ));

@@ -627,16 +627,21 @@ fn non_json_bodies_are_compared_as_text() {
 
 // ---- invalid runs -----------------------------------------------------------------------------
 
+/// Every request refused; the steps expected success, so they failed.
 fn all_rejected(target: &str) -> RunReport {
+    let failed = |mut step: StepResult| {
+        step.outcome = Outcome::Failed;
+        step
+    };
     run(
         target,
         vec![scenario(
             "s",
             DriftRules::default(),
             vec![
-                step("a", json_response(401, &json!({"error": "unauthorized"}))),
+                failed(step("a", json_response(401, &json!({"error": "unauthorized"})))),
                 step("admin", None),
-                step("b", json_response(403, &json!({"error": "forbidden"}))),
+                failed(step("b", json_response(403, &json!({"error": "forbidden"})))),
             ],
         )],
     )
@@ -846,4 +851,23 @@ proptest! {
         prop_assert!(drift.invalid.is_empty());
         prop_assert_eq!(drift.differences, vec![]);
     }
+}
+
+#[test]
+fn expected_401s_do_not_make_a_run_invalid() {
+    // A negative-auth step that expected its 401 passed; the run's other steps got 200.
+    let mut negative = step("missing key", response(401, &[], "{}"));
+    negative.outcome = Outcome::Passed;
+    let only_negative = run(
+        "fake",
+        vec![scenario("auth", DriftRules::default(), vec![negative.clone()])],
+    );
+    assert_eq!(invalid_reason(&only_negative), None);
+    let mut rejected = step("list", response(401, &[], "{}"));
+    rejected.outcome = Outcome::Failed;
+    let mixed = run(
+        "sandbox",
+        vec![scenario("auth", DriftRules::default(), vec![negative, rejected])],
+    );
+    assert!(invalid_reason(&mixed).unwrap().starts_with("credentials rejected"));
 }

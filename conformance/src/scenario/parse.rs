@@ -178,6 +178,15 @@ fn validate(loaded: &LoadedScenario) -> Result<(), ScenarioError> {
     if scenario.steps.is_empty() {
         return Err(loaded.error(None, "a scenario needs at least one step".into(), None));
     }
+    for path in &scenario.drift.ignore {
+        serde_json_path::JsonPath::parse(path).map_err(|e| {
+            loaded.error(
+                None,
+                format!("drift.ignore: bad JSONPath {path:?}: {e}"),
+                Some("e.g. $.result.items[*].updatedAt"),
+            )
+        })?;
+    }
     for (i, step) in scenario.steps.iter().enumerate() {
         validate_step(step)
             .map_err(|message| loaded.error(Some(i), format!("step {:?}: {message}", step.name), None))?;
@@ -304,5 +313,7 @@ mod tests {
         assert!(error.message.contains("JSONPath"), "{error}");
         let error = parse(&GOOD.replace("version: 1", "version: 2")).unwrap_err();
         assert!(error.to_string().contains("write `version: 1`"));
+        let error = parse(&GOOD.replace("api: ektru\n", "api: ektru\ndrift:\n  ignore: [\"$.[\"]\n")).unwrap_err();
+        assert!(error.message.contains("drift.ignore"), "{error}");
     }
 }
