@@ -107,3 +107,13 @@ proptest! {
         prop_assert_eq!(back, scenario);
     }
 }
+
+#[test]
+fn the_readme_example_is_a_valid_scenario() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = readme.find("```yaml\n").expect("a yaml block in the README") + "```yaml\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let loaded = conformance::scenario::parse::parse_str(std::path::Path::new("README.md"), &readme[start..end])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loaded.scenario.steps.len(), 4);
+}
