@@ -12,7 +12,7 @@ use crate::record::{
     Exchange, Failure, Outcome, REPORT_VERSION, RecordedRequest, RecordedResponse, RunReport, ScenarioResult,
     StepResult,
 };
-use crate::scenario::model::{AdminAction, Auth, Body, Request, Step};
+use crate::scenario::model::{AdminAction, Auth, Body, Expect, Request, Step};
 use crate::scenario::parse::LoadedScenario;
 use crate::target::Target;
 use crate::template::Vars;
@@ -300,23 +300,39 @@ async fn run_step(context: &Context<'_>, step: &Step, line: usize, vars: &mut Va
         Ok(prepared) => prepared,
         Err(message) => return failed_step(step, line, template_failure(message), 0, None),
     };
+    // Expectations may use earlier captures: `equals: "{{ first }}"`.
+    let rendered = render_expect(&step.expect, vars).and_then(|expect| {
+        Ok((
+            expect,
+            step.poll
+                .as_ref()
+                .map(|poll| render_expect(&poll.until, vars))
+                .transpose()?,
+        ))
+    });
+    let (expect, until) = match rendered {
+        Ok(rendered) => rendered,
+        Err(message) => return failed_step(step, line, template_failure(message), 0, None),
+    };
     let mut attempts = 0;
     let mut waited = 0.0;
     let exchange = loop {
         attempts += 1;
         let exchange = send(context, &prepared).await;
-        let Some(poll) = &step.poll else { break exchange };
+        let (Some(poll), Some(until)) = (&step.poll, &until) else {
+            break exchange;
+        };
         let done = exchange
             .response
             .as_ref()
-            .is_some_and(|r| matchers::check(&poll.until, r).is_empty());
+            .is_some_and(|r| matchers::check(until, r).is_empty());
         if done {
             break exchange;
         }
         let out_of_attempts = poll.max_attempts.is_some_and(|max| attempts >= max);
         if out_of_attempts || waited + poll.every_secs > poll.timeout_secs {
             let actual = match &exchange.response {
-                Some(response) => matchers::check(&poll.until, response)
+                Some(response) => matchers::check(until, response)
                     .into_iter()
                     .map(|f| format!("{}: expected {}, got {}", f.check, f.expected, f.actual))
                     .collect::<Vec<_>>()
@@ -348,7 +364,7 @@ async fn run_step(context: &Context<'_>, step: &Step, line: usize, vars: &mut Va
         };
         return failed_step(step, line, vec![failure], attempts, Some(exchange));
     };
-    let mut failures = matchers::check(&step.expect, &response);
+    let mut failures = matchers::check(&expect, &response);
     for capture in &step.capture {
         match capture_value(capture, &response) {
             Some(value) => vars.set(&capture.name, value),
@@ -360,6 +376,29 @@ async fn run_step(context: &Context<'_>, step: &Step, line: usize, vars: &mut Va
         }
     }
     failed_step(step, line, failures, attempts, Some(exchange))
+}
+
+/// The expectation with `{{ … }}` rendered in its strings (values compared, regexes, texts).
+fn render_expect(expect: &Expect, vars: &mut Vars) -> Result<Expect, String> {
+    let mut out = expect.clone();
+    for header in &mut out.headers {
+        for text in [&mut header.equals, &mut header.regex].into_iter().flatten() {
+            *text = vars.render(text)?;
+        }
+    }
+    for check in &mut out.body {
+        check.path = vars.render(&check.path)?;
+        for value in [&mut check.equals, &mut check.contains].into_iter().flatten() {
+            *value = vars.render_json(value)?;
+        }
+        if let Some(regex) = &mut check.regex {
+            *regex = vars.render(regex)?;
+        }
+    }
+    if let Some(text) = &mut out.body_text {
+        *text = vars.render(text)?;
+    }
+    Ok(out)
 }
 
 /// Between polls: on a fake, move its clock; on a real target, really wait.

@@ -194,7 +194,8 @@ pub enum AdminAction {
     Reset,
 }
 
-/// Expectations on a response; all must hold.
+/// Expectations on a response; all must hold. Strings in `equals`, `contains`, `regex`,
+/// `body_text` and header checks may use `{{ variables }}`, captures of earlier steps included.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {

@@ -122,3 +122,14 @@ async fn a_down_target_makes_the_run_invalid() {
     let reason = report.invalid.clone().expect("invalid");
     assert!(reason.contains("target down"), "{reason}");
 }
+
+#[tokio::test]
+async fn captured_values_render_in_expectations() {
+    let (spawned, target) = fake(mock_server::Options::default()).await;
+    let report = run(&test_scenarios("captures"), &target).await;
+    let steps = &report.scenarios[0].steps;
+    assert_eq!(steps[1].outcome, Outcome::Passed, "{}", failures(&report));
+    assert_eq!(steps[2].outcome, Outcome::Failed);
+    assert_eq!(steps[2].failures[0].expected, "\"x2204670072033358\"");
+    spawned.stop().await;
+}
