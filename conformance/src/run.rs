@@ -131,6 +131,7 @@ struct Context<'a> {
     base: String,
     namespace: Option<String>,
     credentials: BTreeMap<String, String>,
+    pace: Option<Arc<crate::target::Pace>>,
 }
 
 async fn run_scenario(
@@ -188,6 +189,7 @@ async fn run_scenario(
         base: base.trim_end_matches('/').to_owned(),
         namespace: target.is_fake().then(|| namespace_for(loaded, index)),
         credentials,
+        pace: api.pace.clone(),
     };
     let mut vars = Vars::new(
         BTreeMap::new(),
@@ -642,6 +644,9 @@ async fn send(context: &Context<'_>, prepared: &Prepared) -> Exchange {
             .collect(),
         body: recorded_body,
     };
+    if let Some(pace) = &context.pace {
+        pace.wait().await;
+    }
     let started = crate::clock::instant();
     match builder.send().await {
         Err(error) => Exchange {

@@ -57,6 +57,37 @@ pub struct ApiConfig {
     /// `apikey = "EKTRU_APIKEY"`: the credential `apikey` is read from `$EKTRU_APIKEY`.
     #[serde(default)]
     pub credentials: BTreeMap<String, String>,
+    /// Remote only: at least this many seconds between two requests to this API, across all
+    /// scenarios (e.g. 6.1 for Alta's 10 requests a minute), so a sandbox run does not measure
+    /// its own rate limit. Fakes never need it: each scenario has its own counters.
+    #[serde(default)]
+    pub min_interval_secs: Option<f64>,
+}
+
+/// Spaces requests to one API of a remote target.
+#[derive(Debug)]
+pub struct Pace {
+    interval: std::time::Duration,
+    /// tokio's clock, so tests can pause and advance it.
+    last: tokio::sync::Mutex<Option<tokio::time::Instant>>,
+}
+
+impl Pace {
+    pub fn new(interval: std::time::Duration) -> Self {
+        Self {
+            interval,
+            last: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// Wait until the interval since the previous request has passed, then claim the slot.
+    pub async fn wait(&self) {
+        let mut last = self.last.lock().await;
+        if let Some(previous) = *last {
+            tokio::time::sleep_until(previous + self.interval).await;
+        }
+        *last = Some(tokio::time::Instant::now());
+    }
 }
 
 impl Config {
@@ -96,6 +127,8 @@ pub struct ResolvedApi {
     pub base_url: Option<String>,
     /// Credentials found, or the environment variables still to set.
     pub credentials: Result<Credentials, Vec<String>>,
+    /// Shared by every scenario of the run.
+    pub pace: Option<std::sync::Arc<Pace>>,
 }
 
 impl Default for ResolvedApi {
@@ -103,6 +136,7 @@ impl Default for ResolvedApi {
         Self {
             base_url: None,
             credentials: Ok(Credentials::new()),
+            pace: None,
         }
     }
 }
@@ -138,11 +172,24 @@ impl Target {
             } else {
                 Err(missing)
             };
+            let pace = match configured.min_interval_secs {
+                Some(secs) if !(secs.is_finite() && (0.0..=3600.0).contains(&secs)) => {
+                    anyhow::bail!(
+                        "target {name}: {} min_interval_secs must be between 0 and 3600",
+                        api.as_str()
+                    )
+                }
+                Some(secs) if config.kind == TargetKind::Remote && secs > 0.0 => {
+                    Some(std::sync::Arc::new(Pace::new(std::time::Duration::from_secs_f64(secs))))
+                }
+                _ => None,
+            };
             apis.insert(
                 api,
                 ResolvedApi {
                     base_url: configured.base_url.or_else(|| config.base_url.clone()),
                     credentials,
+                    pace,
                 },
             );
         }
@@ -260,5 +307,32 @@ impl Drop for Spawned {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn pace_spaces_requests_by_the_interval() {
+        let pace = Pace::new(std::time::Duration::from_secs(6));
+        let start = tokio::time::Instant::now();
+        pace.wait().await;
+        assert_eq!(
+            start.elapsed(),
+            std::time::Duration::ZERO,
+            "the first request goes at once"
+        );
+        pace.wait().await;
+        pace.wait().await;
+        assert_eq!(start.elapsed(), std::time::Duration::from_secs(12));
+    }
+
+    #[test]
+    fn the_committed_config_parses() {
+        let config = Config::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance.toml")).unwrap();
+        assert_eq!(config.targets["fake"].kind, TargetKind::Fake);
+        assert_eq!(config.targets["sandbox"].apis[&Api::Alta].min_interval_secs, Some(6.1));
     }
 }

@@ -47,6 +47,7 @@ fn remote(url: &str, credentials: Result<BTreeMap<String, String>, Vec<String>>)
     let api = ResolvedApi {
         base_url: Some(url.to_owned()),
         credentials,
+        pace: None,
     };
     Target {
         name: "sandbox".into(),
