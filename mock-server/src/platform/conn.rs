@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -27,18 +28,40 @@ pub enum NetworkFault {
     Garbage(Vec<u8>),
 }
 
-/// The per-connection slot the fault layer fills. Present in request extensions only when the
-/// request came through [`serve`] (not in `oneshot` tests).
+/// The per-connection slot the fault layer fills. Reachable from a request's handling through
+/// [`ConnectionFault::current`] only when the request came through [`serve`] (not in `oneshot`
+/// tests): the slot is a task-local of the connection's task, which polls the request.
 #[derive(Clone, Debug, Default)]
-pub struct ConnectionFault(Arc<Mutex<Option<NetworkFault>>>);
+pub struct ConnectionFault(Arc<Slot>);
+
+#[derive(Debug, Default)]
+struct Slot {
+    /// Set with the fault, so the IO wrapper's every write checks a flag, not a lock.
+    armed: AtomicBool,
+    fault: Mutex<Option<NetworkFault>>,
+}
+
+tokio::task_local! {
+    static CONNECTION: ConnectionFault;
+}
 
 impl ConnectionFault {
+    /// The slot of the connection serving the current request, if any.
+    pub fn current() -> Option<ConnectionFault> {
+        CONNECTION.try_with(ConnectionFault::clone).ok()
+    }
+
     pub fn set(&self, fault: NetworkFault) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(fault);
+        *self.0.fault.lock().unwrap_or_else(|e| e.into_inner()) = Some(fault);
+        self.0.armed.store(true, Ordering::Release);
     }
 
     fn take(&self) -> Option<NetworkFault> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+        if !self.0.armed.load(Ordering::Acquire) {
+            return None;
+        }
+        self.0.armed.store(false, Ordering::Release);
+        self.0.fault.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }
 
@@ -246,16 +269,15 @@ where
         let slot = ConnectionFault::default();
         let io = TokioIo::new(FaultIo::new(stream, slot.clone()));
         let app = app.clone();
-        let service = hyper::service::service_fn(move |mut request: http::Request<Incoming>| {
-            request.extensions_mut().insert(slot.clone());
+        let service = hyper::service::service_fn(move |request: http::Request<Incoming>| {
             app.clone().oneshot(request.map(axum::body::Body::new))
         });
         let connection = graceful.watch(http.serve_connection(io, service));
-        tokio::spawn(async move {
+        tokio::spawn(CONNECTION.scope(slot, async move {
             if let Err(error) = connection.await {
                 tracing::trace!(%error, "connection ended with an error");
             }
-        });
+        }));
     }
     drop(listener);
     tokio::select! {

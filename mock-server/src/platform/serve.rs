@@ -224,10 +224,7 @@ async fn layer(state: &Serving, mut request: Request) -> Response {
             | FaultResponse::EmptyResponse
             | FaultResponse::MalformedChunk
             | FaultResponse::RandomBytesThenClose),
-        ) => {
-            let connection = request.extensions().get::<ConnectionFault>();
-            network_fault(network, plan.as_ref(), connection)
-        }
+        ) => network_fault(network, plan.as_ref(), ConnectionFault::current().as_ref()),
         _ => {
             let response = match &api {
                 Some(_) => {
