@@ -44,7 +44,7 @@ pub use platform::serve::Scope;
 
 use platform::clock::ClockStart;
 use platform::namespace::{NamespaceLimits, Namespaces, platform_factories};
-use platform::serve::{Serving, unknown_url};
+use platform::serve::{Serving, ServingParts, unknown_url};
 use platform::{Lifecycles, Settings};
 
 /// Everything needed to build a server.
@@ -138,12 +138,12 @@ impl MockServer {
             .clone()
             .fallback(fallback.clone())
             .method_not_allowed_fallback(fallback);
-        Serving {
+        Serving::new(ServingParts {
             platform: self.platform.clone(),
             scope,
             admin: platform::admin::router(self.platform.clone()),
             vendors,
-        }
+        })
     }
 }
 

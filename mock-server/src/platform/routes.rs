@@ -46,14 +46,14 @@ impl RouteSpec {
     }
 
     fn missing_parameter(&self, query: &str) -> Option<String> {
-        let present: Vec<&str> = query
-            .split('&')
-            .filter(|pair| !pair.is_empty())
-            .map(|pair| pair.split_once('=').map_or(pair, |(k, _)| k))
-            .collect();
+        let present = |name: &str| {
+            query
+                .split('&')
+                .any(|pair| pair.split_once('=').map_or(pair, |(k, _)| k) == name && !pair.is_empty())
+        };
         self.required
             .iter()
-            .find(|group| !group.iter().any(|name| present.contains(name)))
+            .find(|group| !group.iter().any(|name| present(name)))
             .map(|group| group.join(" or "))
     }
 }

@@ -40,15 +40,24 @@ pub enum Scope {
 #[derive(Clone, Debug)]
 pub struct RequestedNamespace(pub Option<String>);
 
-/// The serving layer as a service in front of the vendor routers.
+/// The serving layer as a service in front of the vendor routers (cheap to clone: one `Arc`).
 #[derive(Clone)]
-pub struct Serving {
+pub struct Serving(Arc<ServingParts>);
+
+/// What the serving layer holds.
+pub struct ServingParts {
     pub platform: Arc<Platform>,
     pub scope: Scope,
     /// The admin API, served beside the vendor routers, never journaled or faulted.
     pub admin: axum::Router,
     /// Every vendor's routes, with the vendor-aware fallback.
     pub vendors: axum::Router,
+}
+
+impl Serving {
+    pub fn new(parts: ServingParts) -> Self {
+        Self(Arc::new(parts))
+    }
 }
 
 impl tower::Service<Request> for Serving {
@@ -61,7 +70,7 @@ impl tower::Service<Request> for Serving {
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let this = self.clone();
+        let this = self.0.clone();
         Box::pin(async move {
             // A panic is a bug; the client still gets an answer and the process goes on.
             let served = std::panic::AssertUnwindSafe(layer(&this, request)).catch_unwind().await;
@@ -93,7 +102,7 @@ fn rewrite_path(uri: &Uri, path: &str) -> Uri {
 }
 
 /// The layer function; see the module docs for the order of things.
-async fn layer(state: &Serving, mut request: Request) -> Response {
+async fn layer(state: &ServingParts, mut request: Request) -> Response {
     let started = real_instant();
     let (named, path) = match split_prefix(request.uri().path()) {
         Some((name, rest)) => (Some(name.to_owned()), rest.to_owned()),

@@ -31,8 +31,8 @@ pub fn json_content_type() -> HeaderValue {
 }
 
 /// A body as bytes with Alta's content type.
-pub fn json_response(status: StatusCode, body: String) -> Response {
-    let mut response = (status, body).into_response();
+pub fn json_response(status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
+    let mut response = (status, body.into()).into_response();
     response
         .headers_mut()
         .insert(http::header::CONTENT_TYPE, json_content_type());

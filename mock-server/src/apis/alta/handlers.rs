@@ -10,8 +10,6 @@ use axum::response::{IntoResponse, Response};
 use http::{StatusCode, Uri};
 use serde::Serialize;
 
-use super::data::CargoRecord;
-
 use super::error::{AltaError, json_response};
 use super::{Alta, METHOD_SEARCH, NAME, normalize_number, secret};
 use crate::apis::query::QueryParams;
@@ -22,7 +20,7 @@ use crate::platform::ratelimit::{Decision, Limit};
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Envelope<'a> {
-    content: Vec<&'a CargoRecord>,
+    content: Vec<&'a serde_json::value::RawValue>,
     total_size: usize,
     page_size: usize,
     page_elements: usize,
@@ -65,7 +63,7 @@ pub async fn search(State(api): State<Arc<Alta>>, ctx: RequestContext, uri: Uri)
     let page: Vec<_> = found
         .into_iter()
         .take(api.config.max_results)
-        .map(|i| &api.records[i])
+        .map(|i| &*api.rendered[i])
         .collect();
     let message = if [n_k, n_trans, n_trans_doc, n_dt].iter().all(|p| p.trim().is_empty()) {
         "Не задан ни один параметр поиска: укажите n_k, n_trans, n_trans_doc или n_dt"
@@ -79,7 +77,13 @@ pub async fn search(State(api): State<Arc<Alta>>, ctx: RequestContext, uri: Uri)
         content: page,
         response_message: message,
     };
-    json_response(StatusCode::OK, serde_json::to_string(&body).unwrap_or_default())
+    // Sized up front: the records are already serialized, the envelope adds little.
+    let size = body.content.iter().map(|record| record.get().len() + 1).sum::<usize>() + 160;
+    let mut bytes = Vec::with_capacity(size);
+    if serde_json::to_writer(&mut bytes, &body).is_err() {
+        return AltaError::Server(StatusCode::INTERNAL_SERVER_ERROR).into_response();
+    }
+    json_response(StatusCode::OK, bytes)
 }
 
 /// Indexes of the records matching every non-empty parameter, in fixture order.

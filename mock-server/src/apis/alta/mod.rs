@@ -141,6 +141,8 @@ pub fn normalize_number(text: &str) -> String {
 pub struct Alta {
     config: AltaConfig,
     records: Vec<CargoRecord>,
+    /// Each record serialized once at load: records never change, answers copy these bytes.
+    rendered: Vec<Box<serde_json::value::RawValue>>,
     index: Index,
     /// login → md5(password)
     users: HashMap<String, String>,
@@ -187,9 +189,14 @@ impl Alta {
                 }
             }
         }
+        let rendered = records
+            .iter()
+            .map(|record| serde_json::value::to_raw_value(record).map_err(|e| e.to_string()))
+            .collect::<Result<_, _>>()?;
         Ok(Self {
             config,
             records,
+            rendered,
             index,
             users: users.iter().map(|u| (u.login.clone(), md5_hex(&u.password))).collect(),
             demo: users,

@@ -43,6 +43,9 @@ pub struct Passport {
     /// The passport page URL, built once at load from `link_base`.
     #[serde(skip)]
     pub link: String,
+    /// This passport's `pass_list` item, serialized once at load.
+    #[serde(skip)]
+    pub list_item: Option<Box<serde_json::value::RawValue>>,
     pub fullname: String,
     pub gtin: Option<String>,
     pub gisp: Option<String>,

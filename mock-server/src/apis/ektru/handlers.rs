@@ -233,7 +233,7 @@ struct ListResult<'a> {
     filter: FilterEcho<'a>,
     pagination: Pagination,
     pass_count: usize,
-    pass_list: Vec<ListItem<'a>>,
+    pass_list: Vec<&'a serde_json::value::RawValue>,
 }
 
 /// The filters as given, as a JSON object.
@@ -251,12 +251,6 @@ struct Pagination {
     limit: u32,
 }
 
-#[derive(Serialize)]
-struct ListItem<'a> {
-    number: &'a str,
-    link: &'a str,
-    updatedat: &'a str,
-}
 /// `GET /data/passport/list`.
 pub async fn passport_list(State(api): State<Arc<Ektru>>, ctx: RequestContext, uri: Uri) -> Response {
     let query = QueryParams::parse(uri.query());
@@ -285,17 +279,13 @@ fn list(api: &Ektru, call: &Call<'_>, query: &QueryParams) -> Result<Response, E
             format!("Нет доступа к паспортам классификатора ЕКТРУ {code}"),
         ));
     }
-    let page: Vec<ListItem<'_>> = api
+    let page: Vec<&serde_json::value::RawValue> = api
         .passports
         .iter()
         .filter(|p| call.key.may_see(p.classifiers.ektru.as_deref()) && filters.matches(p))
         .skip(offset as usize)
         .take(limit as usize)
-        .map(|p| ListItem {
-            number: &p.number,
-            link: &p.link,
-            updatedat: &p.updatedat,
-        })
+        .filter_map(|p| p.list_item.as_deref())
         .collect();
     if page.is_empty() && api.config.empty_list_status == 404 {
         return Err(EktruError::new(

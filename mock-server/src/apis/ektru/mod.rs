@@ -180,6 +180,9 @@ pub fn build(config: &EktruConfig, fixtures: &FixtureSource) -> Result<super::Bu
         })?;
         passport.updated = Some(updated.to_utc());
         passport.link = format!("{}/passport/{}", config.link_base, passport.number);
+        let item =
+            serde_json::json!({ "number": passport.number, "link": passport.link, "updatedat": passport.updatedat });
+        passport.list_item = serde_json::value::to_raw_value(&item).ok();
     }
     let (_, keys) = fixtures.load::<KeysFile>(NAME, "keys.json")?;
     let api = Arc::new(Ektru::new(config.clone(), passports.passports, keys.keys));
