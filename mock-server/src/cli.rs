@@ -33,6 +33,9 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Measure throughput and latency over loopback HTTP beside a bare axum handler.
     Bench(crate::bench::BenchArgs),
+    /// Print the base64 CMS a True API client sends to /auth/simpleSignIn: `data` signed, attached,
+    /// with a demo participant's key (TEST ONLY keys from the fixtures).
+    Sign(SignArgs),
     /// Internal: the bare axum handler `bench` compares against.
     #[command(hide = true)]
     BenchBare(crate::bench::BareArgs),
@@ -132,4 +135,20 @@ pub struct GenerateArgs {
     /// Output directory (gets <api>/…json); use it with --fixtures.
     #[arg(long)]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// BIN/IIN of a demo participant (see GET /__admin/credentials).
+    #[arg(long)]
+    pub participant: String,
+    /// The challenge's `data` from GET /api/v3/true-api/auth/key.
+    #[arg(long)]
+    pub data: String,
+    /// Key algorithm.
+    #[arg(long, default_value = "rsa", value_parser = ["rsa", "ec"])]
+    pub algorithm: String,
+    /// Fixture directory holding true_api/ (default: the embedded set).
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
 }

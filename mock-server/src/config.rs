@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::apis::alta::AltaConfig;
 use crate::apis::ektru::EktruConfig;
+use crate::apis::true_api::TrueApiConfig;
 use crate::platform::lifecycle::TransitionRule;
 
 /// The whole configuration.
@@ -26,6 +27,7 @@ pub struct Config {
     pub transitions: BTreeMap<String, Vec<TransitionRule>>,
     pub ektru: EktruConfig,
     pub alta: AltaConfig,
+    pub true_api: TrueApiConfig,
 }
 
 #[derive(Clone, Debug, Deserialize)]

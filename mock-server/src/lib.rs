@@ -59,6 +59,8 @@ pub struct Options {
 pub struct MockServer {
     platform: Arc<Platform>,
     vendors: Router,
+    /// Vendors' own admin routes.
+    vendor_admin: Router,
     grace: Duration,
 }
 
@@ -82,6 +84,7 @@ impl MockServer {
             config.journal.capacity,
         );
         let mut vendors = Router::new();
+        let mut vendor_admin = Router::new();
         let mut specs = Vec::new();
         let mut routes = Vec::new();
         for vendor in &built {
@@ -89,6 +92,7 @@ impl MockServer {
             specs.extend(vendor.api.lifecycles());
             routes.extend_from_slice(vendor.api.routes());
             vendors = vendors.merge(vendor.router.clone());
+            vendor_admin = vendor_admin.merge(vendor.admin.clone());
         }
         let lifecycles = Lifecycles::new(specs, &config.transitions).map_err(anyhow::Error::msg)?;
         let platform = Arc::new(Platform {
@@ -113,6 +117,7 @@ impl MockServer {
         Ok(Self {
             platform,
             vendors,
+            vendor_admin,
             grace: Duration::from_secs(config.server.shutdown_grace_secs),
         })
     }
@@ -141,7 +146,7 @@ impl MockServer {
         Serving::new(ServingParts {
             platform: self.platform.clone(),
             scope,
-            admin: platform::admin::router(self.platform.clone()),
+            admin: platform::admin::router(self.platform.clone(), self.vendor_admin.clone()),
             vendors,
         })
     }

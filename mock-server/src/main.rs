@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve(args),
         Some(Command::Generate(args)) => generate(args),
         Some(Command::Bench(args)) => mock_server::bench::run(args),
+        Some(Command::Sign(args)) => sign(args),
         Some(Command::BenchBare(args)) => mock_server::bench::run_bare(args),
     };
     match result {
@@ -125,5 +126,20 @@ fn generate(args: mock_server::cli::GenerateArgs) -> anyhow::Result<()> {
         started.elapsed(),
         args.out.display()
     );
+    Ok(())
+}
+
+fn sign(args: mock_server::cli::SignArgs) -> anyhow::Result<()> {
+    let fixtures = match args.fixtures {
+        Some(dir) => mock_server::FixtureSource::Dir(dir),
+        None => mock_server::FixtureSource::Embedded,
+    };
+    let cms = mock_server::apis::true_api::sign_challenge(
+        &fixtures,
+        &args.participant,
+        &args.algorithm,
+        args.data.as_bytes(),
+    )?;
+    println!("{cms}");
     Ok(())
 }

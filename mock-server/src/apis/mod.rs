@@ -4,6 +4,7 @@
 pub mod alta;
 pub mod ektru;
 pub mod query;
+pub mod true_api;
 
 use std::sync::Arc;
 
@@ -17,6 +18,8 @@ use crate::platform::VendorApi;
 pub struct Built {
     pub api: Arc<dyn VendorApi>,
     pub router: Router,
+    /// Vendor routes under `/__admin/` (behind the admin token, beside the platform's).
+    pub admin: Router,
 }
 
 /// Build every vendor API this server serves.
@@ -24,5 +27,6 @@ pub fn build_all(config: &Config, fixtures: &FixtureSource) -> Result<Vec<Built>
     Ok(vec![
         ektru::build(&config.ektru, fixtures)?,
         alta::build(&config.alta, fixtures)?,
+        true_api::build(&config.true_api, fixtures)?,
     ])
 }

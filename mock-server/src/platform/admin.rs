@@ -46,8 +46,8 @@ const ROUTES: &[&str] = &[
     "GET|PUT /__admin/transitions",
 ];
 
-/// The admin router; mounted by the app under `/__admin`.
-pub fn router(platform: Arc<Platform>) -> axum::Router {
+/// The admin router; mounted by the app under `/__admin`, with the vendors' own admin routes.
+pub fn router(platform: Arc<Platform>, vendors: axum::Router) -> axum::Router {
     axum::Router::new()
         .route("/__admin/health", get(health))
         .route("/__admin/reset", post(reset))
@@ -62,10 +62,11 @@ pub fn router(platform: Arc<Platform>) -> axum::Router {
         .route("/__admin/namespaces/{name}", delete(namespaces_remove))
         .route("/__admin/credentials", get(credentials))
         .route("/__admin/transitions", get(transitions).put(transitions_put))
+        .with_state(platform.clone())
+        .merge(vendors)
         .fallback(unknown)
         .method_not_allowed_fallback(wrong_method)
-        .layer(axum::middleware::from_fn_with_state(platform.clone(), require_token))
-        .with_state(platform)
+        .layer(axum::middleware::from_fn_with_state(platform, require_token))
 }
 
 async fn require_token(State(platform): State<Arc<Platform>>, request: Request, next: Next) -> Response {
@@ -139,8 +140,9 @@ fn serde_urlencoded_from_str<T: DeserializeOwned>(raw: &str) -> Result<T, String
         .map_err(|e| e.body_text())
 }
 
-/// Resolve the target namespace of an admin call, creating it if needed.
-fn target(platform: &Platform, request: &Request) -> Result<NamespaceGuard, AdminError> {
+/// Resolve the target namespace of an admin call (`?ns=`, prefix or header; else `default`),
+/// creating it if needed. Vendors' admin handlers use it too.
+pub fn target(platform: &Platform, request: &Request) -> Result<NamespaceGuard, AdminError> {
     let query: NsQuery = query(request.uri().query(), "?ns=NAME")?;
     let name = requested(&query, request.extensions().get()).unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
     platform

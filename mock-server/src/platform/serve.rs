@@ -131,6 +131,8 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
     }
     if path == "/__admin" || path.starts_with("/__admin/") {
         request.extensions_mut().insert(RequestedNamespace(named));
+        // Vendors' admin routes resolve their namespace through the platform.
+        request.extensions_mut().insert(Arc::clone(&state.platform));
         return state
             .admin
             .clone()

@@ -142,3 +142,48 @@ async fn serves_per_api_listeners_and_stops_gracefully_on_sigterm() {
     }
     assert!(rest.iter().any(|l| l.contains("stopped")), "{rest:?}");
 }
+
+#[tokio::test]
+async fn a_shell_script_can_do_the_true_api_sign_in_with_mock_server_sign() {
+    let (_running, addrs) = Running::start(&["--listen", "127.0.0.1:0"]);
+    let client = reqwest::Client::new();
+    let base = format!("{}/api/v3/true-api", addrs[0]);
+    let key: serde_json::Value = client
+        .get(format!("{base}/auth/key"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let data = key["data"].as_str().unwrap();
+    let output = Command::new(BIN)
+        .args([
+            "sign",
+            "--participant",
+            "190440001237",
+            "--algorithm",
+            "ec",
+            "--data",
+            data,
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let cms = String::from_utf8(output.stdout).unwrap();
+    let reply = client
+        .post(format!("{base}/auth/simpleSignIn"))
+        .json(&serde_json::json!({"uuid": key["uuid"], "data": cms.trim()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    let token: serde_json::Value = reply.json().await.unwrap();
+    assert!(token["token"].as_str().unwrap().starts_with("eyJ"));
+    let unknown = Command::new(BIN)
+        .args(["sign", "--participant", "000", "--data", "x"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("190440001237"));
+}

@@ -10,3 +10,4 @@ mod invariants;
 mod namespaces;
 mod properties;
 mod support;
+mod true_api;

@@ -243,6 +243,7 @@ pub mod demo {
             router: Router::new()
                 .route("/demo/orders", post(create))
                 .route("/demo/orders/{id}", get(read)),
+            admin: Router::new(),
         }
     }
 }

@@ -224,7 +224,11 @@ pub fn build(config: &AltaConfig, fixtures: &FixtureSource) -> Result<super::Bui
         .route("/svh-gruz/search/api/v1/", get(handlers::search))
         .route("/svh-gruz/search/api/v1", get(handlers::search))
         .with_state(api.clone());
-    Ok(super::Built { api, router })
+    Ok(super::Built {
+        api,
+        router,
+        admin: Router::new(),
+    })
 }
 
 impl VendorApi for Alta {

@@ -190,7 +190,11 @@ pub fn build(config: &EktruConfig, fixtures: &FixtureSource) -> Result<super::Bu
         .route("/data/passport/list", get(handlers::passport_list))
         .route("/data/passport/card", get(handlers::passport_card))
         .with_state(api.clone());
-    Ok(super::Built { api, router })
+    Ok(super::Built {
+        api,
+        router,
+        admin: Router::new(),
+    })
 }
 
 impl VendorApi for Ektru {

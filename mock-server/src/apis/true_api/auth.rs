@@ -1,0 +1,342 @@
+//! Signed-challenge authentication (§4.2–§4.5) and bearer tokens.
+//!
+//! `GET /auth/key` issues a single-use challenge from the namespace RNG that expires on the
+//! namespace clock; `POST /auth/simpleSignIn` takes it back signed as an attached CMS and
+//! answers an HS256 JWT naming the participant. Every other route checks the bearer token.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use chrono::{DateTime, TimeDelta, Utc};
+use http::{HeaderMap, StatusCode};
+use rand::Rng as _;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::error::{NOT_FOUND_URL, TrueApiError};
+use super::{AuthState, Strictness, TrueApi};
+use crate::platform::error::AdminError;
+use crate::platform::{Platform, RequestContext};
+
+/// An issued challenge.
+#[derive(Clone, Debug)]
+pub struct Challenge {
+    data: String,
+    issued_at: DateTime<Utc>,
+    pub used: bool,
+}
+
+/// The claims of our tokens.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    /// BIN/IIN of the participant (the doc: access checks use the ИИН/БИН from the token).
+    pub inn: String,
+    pub pid: u64,
+    pub product_group_info: Vec<GroupInfo>,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct GroupInfo {
+    pub name: String,
+    pub status: Option<String>,
+    pub types: Vec<String>,
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// `GET /auth/key`.
+pub async fn key(ctx: RequestContext) -> Response {
+    let (uuid, data) = ctx.namespace.rng().with(|rng| {
+        let bytes: [u8; 16] = rng.random();
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let uuid = format!(
+            "{}-{}-4{}-a{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[13..16],
+            &hex[17..20],
+            &hex[20..32]
+        );
+        // The doc's sample `data` is 30 upper-case letters.
+        let data: String = (0..30).map(|_| char::from(b'A' + rng.random_range(0..26u8))).collect();
+        (uuid, data)
+    });
+    let state = ctx.namespace.store::<AuthState>();
+    lock(&state.challenges).insert(
+        uuid.clone(),
+        Challenge {
+            data: data.clone(),
+            issued_at: ctx.now(),
+            used: false,
+        },
+    );
+    axum::Json(json!({ "uuid": uuid, "data": data })).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SignIn {
+    uuid: String,
+    data: String,
+    #[serde(default)]
+    united_token: bool,
+}
+
+/// Jackson's texts for a body that is missing or not the expected JSON.
+fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, TrueApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(TrueApiError::bad_request("Required request body is missing"));
+    }
+    serde_json::from_slice(body).map_err(|e| TrueApiError::bad_request(format!("JSON parse error: {e}")))
+}
+
+/// `POST /auth/simpleSignIn`.
+pub async fn simple_sign_in(State(api): State<Arc<TrueApi>>, ctx: RequestContext, body: Bytes) -> Response {
+    sign_in(&api, &ctx, &body).unwrap_or_else(IntoResponse::into_response)
+}
+
+fn sign_in(api: &TrueApi, ctx: &RequestContext, body: &Bytes) -> Result<Response, TrueApiError> {
+    let request: SignIn = parse_body(body)?;
+    let state = ctx.namespace.store::<AuthState>();
+    let now = ctx.now();
+    let challenge = {
+        let mut challenges = lock(&state.challenges);
+        let Some(challenge) = challenges.get_mut(&request.uuid) else {
+            return Err(TrueApiError::bad_request(format!(
+                "Случайные данные с идентификатором {} не найдены: запросите новые через GET /auth/key",
+                request.uuid
+            )));
+        };
+        if challenge.used {
+            return Err(TrueApiError::bad_request(format!(
+                "Случайные данные {} уже использованы",
+                request.uuid
+            )));
+        }
+        let ttl = TimeDelta::seconds(api.config.challenge_ttl_secs.min(i64::MAX as u64 / 1000) as i64);
+        if now >= challenge.issued_at + ttl {
+            return Err(TrueApiError::bad_request(format!(
+                "Срок действия случайных данных {} истёк",
+                request.uuid
+            )));
+        }
+        challenge.used = true;
+        challenge.clone()
+    };
+    let strictness = lock(&state.strictness).unwrap_or(api.config.signature);
+    // NCALayer output may carry line breaks or URL-safe base64; both are accepted.
+    let der = super::pki::decode_base64_cms(&request.data)
+        .map_err(|_| TrueApiError::bad_request("Подпись должна быть в формате Base64 (CMS)"))?;
+    if der.is_empty() {
+        return Err(TrueApiError::bad_request("Пустая подпись"));
+    }
+    let signed = super::pki::verify_signed_challenge(&der, strictness.into(), &api.trust)
+        .map_err(|e| TrueApiError::bad_request(format!("Ошибка проверки подписи: {e}")))?;
+    let bin = match strictness {
+        Strictness::Any => signed
+            .signer
+            .bin
+            .clone()
+            .or(signed.signer.iin.clone())
+            .filter(|bin| api.participant(bin).is_some())
+            .unwrap_or_else(|| api.config.default_participant.clone()),
+        Strictness::Full | Strictness::Content => {
+            // The encapsulated content is the challenge itself, or its base64 (clients do both).
+            let encoded = base64::engine::general_purpose::STANDARD.encode(challenge.data.as_bytes());
+            if signed.content != challenge.data.as_bytes() && signed.content != encoded.as_bytes() {
+                return Err(TrueApiError::bad_request("Подписанные данные не совпадают с выданными"));
+            }
+            signed
+                .signer
+                .bin
+                .clone()
+                .or(signed.signer.iin.clone())
+                .unwrap_or_default()
+        }
+    };
+    let Some(participant) = api.participant(&bin) else {
+        return Err(TrueApiError::Message(
+            StatusCode::FORBIDDEN,
+            format!("Участник с БИН/ИИН {bin:?} не зарегистрирован"),
+        ));
+    };
+    let (token, expires) = mint(api, state, participant, now)?;
+    Ok(if request.united_token {
+        axum::Json(
+            json!({ "uuidToken": token, "expireDate": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) }),
+        )
+        .into_response()
+    } else {
+        axum::Json(json!({ "token": token })).into_response()
+    })
+}
+
+fn mint(
+    api: &TrueApi,
+    state: &AuthState,
+    participant: &super::data::Participant,
+    now: DateTime<Utc>,
+) -> Result<(String, DateTime<Utc>), TrueApiError> {
+    let expires = now + TimeDelta::seconds(api.config.token_lifetime_secs.min(i64::MAX as u64 / 1000) as i64);
+    let claims = Claims {
+        inn: participant.bin.clone(),
+        pid: participant.pid,
+        product_group_info: participant
+            .product_groups
+            .iter()
+            .map(|g| GroupInfo {
+                name: g.name.clone(),
+                status: g.status.clone(),
+                types: g.types.clone(),
+            })
+            .collect(),
+        iat: now.timestamp(),
+        exp: expires.timestamp(),
+    };
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(&state.secret),
+    )
+    .map_err(|e| {
+        TrueApiError::Message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("{}: {e}", super::error::INTERNAL),
+        )
+    })?;
+    Ok((token, expires))
+}
+
+/// Check `Authorization: Bearer <token>` on the namespace clock.
+pub fn authenticate(headers: &HeaderMap, ctx: &RequestContext) -> Result<Claims, TrueApiError> {
+    let Some(value) = headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+        return Err(TrueApiError::Unauthorized);
+    };
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .unwrap_or(value)
+        .trim();
+    if token.is_empty() {
+        return Err(TrueApiError::Unauthorized);
+    }
+    let state = ctx.namespace.store::<AuthState>();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    // Expiry follows the namespace clock, not the system's.
+    validation.validate_exp = false;
+    validation.required_spec_claims.clear();
+    let claims = jsonwebtoken::decode::<Claims>(
+        token,
+        &jsonwebtoken::DecodingKey::from_secret(&state.secret),
+        &validation,
+    )
+    .map_err(|_| TrueApiError::InvalidToken(token.to_owned()))?
+    .claims;
+    if ctx.now().timestamp() >= claims.exp {
+        return Err(TrueApiError::Expired(token.to_owned()));
+    }
+    Ok(claims)
+}
+
+/// Any other path: authentication first (as the real gateway does), then «Метод … не найден».
+pub async fn unknown_route(ctx: RequestContext, headers: HeaderMap) -> Response {
+    match authenticate(&headers, &ctx) {
+        Err(error) => error.into_response(),
+        Ok(_) => TrueApiError::Message(StatusCode::NOT_FOUND, NOT_FOUND_URL.into()).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MintRequest {
+    participant: String,
+}
+
+/// `POST /__admin/true-api/tokens {"participant": BIN}`: a token without signing.
+pub async fn admin_mint_token(
+    State(api): State<Arc<TrueApi>>,
+    Extension(platform): Extension<Arc<Platform>>,
+    request: Request,
+) -> Result<Response, AdminError> {
+    let namespace = crate::platform::admin::target(&platform, &request)?;
+    let body = axum::body::to_bytes(request.into_body(), 64 * 1024)
+        .await
+        .map_err(|e| AdminError::new(StatusCode::BAD_REQUEST, e.to_string(), "{\"participant\": BIN}"))?;
+    let MintRequest { participant } = serde_json::from_slice(&body).map_err(|e| {
+        AdminError::new(
+            StatusCode::BAD_REQUEST,
+            format!("bad JSON body: {e}"),
+            "{\"participant\": BIN}",
+        )
+    })?;
+    let known: Vec<&str> = api.participants.iter().map(|p| p.bin.as_str()).collect();
+    let found = api.participant(&participant).ok_or_else(|| {
+        AdminError::new(
+            StatusCode::NOT_FOUND,
+            format!("no participant {participant:?}"),
+            format!("one of {known:?}"),
+        )
+    })?;
+    let state = namespace.store::<AuthState>();
+    let (token, expires) = mint(&api, state, found, namespace.clock().now())
+        .map_err(|_| AdminError::new(StatusCode::INTERNAL_SERVER_ERROR, "token signing failed", ""))?;
+    Ok(axum::Json(json!({
+        "namespace": namespace.name(),
+        "participant": found.bin,
+        "token": token,
+        "expires_at": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthSettings {
+    signature: Strictness,
+}
+
+fn auth_view(api: &TrueApi, namespace: &crate::platform::namespace::Namespace) -> Response {
+    let state = namespace.store::<AuthState>();
+    let overridden = *lock(&state.strictness);
+    axum::Json(json!({
+        "namespace": namespace.name(),
+        "signature": overridden.unwrap_or(api.config.signature),
+        "overridden": overridden.is_some(),
+    }))
+    .into_response()
+}
+
+/// `GET /__admin/true-api/auth`: the namespace's signature strictness.
+pub async fn admin_auth_settings(
+    State(api): State<Arc<TrueApi>>,
+    Extension(platform): Extension<Arc<Platform>>,
+    request: Request,
+) -> Result<Response, AdminError> {
+    let namespace = crate::platform::admin::target(&platform, &request)?;
+    Ok(auth_view(&api, &namespace))
+}
+
+/// `PUT /__admin/true-api/auth {"signature": "full" | "content" | "any"}`.
+pub async fn admin_set_auth(
+    State(api): State<Arc<TrueApi>>,
+    Extension(platform): Extension<Arc<Platform>>,
+    request: Request,
+) -> Result<Response, AdminError> {
+    let namespace = crate::platform::admin::target(&platform, &request)?;
+    let accepted = "{\"signature\": \"full\" | \"content\" | \"any\"}";
+    let body = axum::body::to_bytes(request.into_body(), 64 * 1024)
+        .await
+        .map_err(|e| AdminError::new(StatusCode::BAD_REQUEST, e.to_string(), accepted))?;
+    let AuthSettings { signature } = serde_json::from_slice(&body)
+        .map_err(|e| AdminError::new(StatusCode::BAD_REQUEST, format!("bad JSON body: {e}"), accepted))?;
+    *lock(&namespace.store::<AuthState>().strictness) = Some(signature);
+    Ok(auth_view(&api, &namespace))
+}

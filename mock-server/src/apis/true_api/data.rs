@@ -1,0 +1,53 @@
+//! True API fixture types: the demo participants (`fixtures/true_api/participants.json`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::fixtures::Versioned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantsFile {
+    pub version: u32,
+    pub participants: Vec<Participant>,
+}
+
+impl Versioned for ParticipantsFile {
+    fn version(&self) -> u32 {
+        self.version
+    }
+}
+
+/// A market participant: an organisation (BIN) or a sole trader (IIN).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Participant {
+    /// 12-digit BIN (organisation) or IIN (sole trader).
+    pub bin: String,
+    pub name: String,
+    /// The participant id the token carries as `pid`.
+    pub pid: u64,
+    pub product_groups: Vec<ProductGroup>,
+    /// Demo signing material under `fixtures/true_api/pki/` (paths relative to it).
+    pub keys: Vec<DemoKey>,
+}
+
+/// A product group the participant works in, as the token's `product_group_info` lists it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductGroup {
+    pub name: String,
+    /// The doc's token example carries `null` here.
+    pub status: Option<String>,
+    pub types: Vec<String>,
+    /// Whether a contract is in force for the group (403 "Отсутствует действующий договор по ТГ" otherwise).
+    pub contract: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoKey {
+    /// `rsa` or `ec`.
+    pub algorithm: String,
+    pub key: String,
+    pub certificate: String,
+}

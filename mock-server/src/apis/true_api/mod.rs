@@ -1,0 +1,277 @@
+//! True API (ИС МПТ, Kazakhstan; `../shared/specs/true-api-kz-v2.22.ru.txt`) under
+//! `/api/v3/true-api/`. This release: signed-challenge authentication (§4.2–§4.5), bearer
+//! tokens, and the API's error formats (§2). Every other path needs a token and answers
+//! «Метод с указанным URL не найден» until its section is built.
+
+mod auth;
+pub mod data;
+pub mod error;
+pub mod pki;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::fixtures::{FixtureError, FixtureSource};
+use crate::platform::VendorApi;
+use crate::platform::routes::RouteSpec;
+use crate::platform::store::{Store, StoreContext, StoreFactory};
+
+use data::{Participant, ParticipantsFile};
+use error::TrueApiError;
+
+/// The API's short name.
+pub const NAME: &str = "true_api";
+/// Where every route lives.
+pub const PREFIX: &str = "/api/v3/true-api";
+
+const ROUTES: &[RouteSpec] = &[
+    RouteSpec::get(NAME, "/api/v3/true-api/auth/key", &[]),
+    RouteSpec {
+        api: NAME,
+        method: http::Method::POST,
+        path: "/api/v3/true-api/auth/simpleSignIn",
+        required: &[],
+    },
+];
+
+/// How strictly `/auth/simpleSignIn` checks the CMS.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strictness {
+    /// The signature verifies and the certificate chains to a trusted CA (the demo CA).
+    #[default]
+    Full,
+    /// Any certificate; the signed content must be the challenge (real NCA test keys, GOST).
+    Content,
+    /// Any non-empty signature signs in as `default_participant` (clients that cannot sign).
+    Any,
+}
+
+impl From<Strictness> for pki::Strictness {
+    fn from(strictness: Strictness) -> Self {
+        match strictness {
+            Strictness::Full => pki::Strictness::Full,
+            Strictness::Content => pki::Strictness::Content,
+            Strictness::Any => pki::Strictness::Any,
+        }
+    }
+}
+
+/// `[true_api]` in the config file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrueApiConfig {
+    /// A challenge from `/auth/key` expires after this many seconds of namespace time.
+    pub challenge_ttl_secs: u64,
+    /// Token lifetime in seconds (the doc: 10 hours).
+    pub token_lifetime_secs: u64,
+    /// Default strictness of the signature check (per namespace: PUT /__admin/true-api/auth).
+    pub signature: Strictness,
+    /// BIN/IIN signed in with `signature = "any"` when the CMS names nobody known.
+    pub default_participant: String,
+}
+
+impl Default for TrueApiConfig {
+    fn default() -> Self {
+        Self {
+            challenge_ttl_secs: 300,
+            token_lifetime_secs: 10 * 3600,
+            signature: Strictness::Full,
+            default_participant: String::new(),
+        }
+    }
+}
+
+/// The True API fake.
+pub struct TrueApi {
+    config: TrueApiConfig,
+    participants: Vec<Participant>,
+    by_bin: HashMap<String, usize>,
+    trust: pki::Trust,
+}
+
+impl TrueApi {
+    fn participant(&self, bin: &str) -> Option<&Participant> {
+        self.by_bin.get(bin).map(|&i| &self.participants[i])
+    }
+}
+
+/// Load fixtures and build the API.
+pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::Built, FixtureError> {
+    let (file, participants) = fixtures.load::<ParticipantsFile>(NAME, "participants.json")?;
+    let invalid = |message: String| FixtureError::Invalid {
+        file: file.clone(),
+        message,
+    };
+    let by_bin: HashMap<String, usize> = participants
+        .participants
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.bin.clone(), i))
+        .collect();
+    if by_bin.len() != participants.participants.len() {
+        return Err(invalid("$.participants: duplicate bin".into()));
+    }
+    let mut config = config.clone();
+    if config.default_participant.is_empty() {
+        config.default_participant = participants
+            .participants
+            .first()
+            .map(|p| p.bin.clone())
+            .unwrap_or_default();
+    }
+    if !by_bin.contains_key(&config.default_participant) {
+        return Err(invalid(format!(
+            "[true_api] default_participant {:?} is no participant",
+            config.default_participant
+        )));
+    }
+    let (ca_file, ca) = fixtures.read(NAME, "pki/ca.pem")?;
+    let trust = pki::Trust::from_pem(&String::from_utf8_lossy(&ca)).map_err(|e| FixtureError::Invalid {
+        file: ca_file,
+        message: e.to_string(),
+    })?;
+    let api = Arc::new(TrueApi {
+        config,
+        participants: participants.participants,
+        by_bin,
+        trust,
+    });
+    let router = Router::new()
+        .route("/api/v3/true-api/auth/key", get(auth::key))
+        .route("/api/v3/true-api/auth/simpleSignIn", post(auth::simple_sign_in))
+        .route("/api/v3/true-api/{*rest}", any(auth::unknown_route))
+        .with_state(api.clone());
+    let admin = Router::new()
+        .route("/__admin/true-api/tokens", post(auth::admin_mint_token))
+        .route(
+            "/__admin/true-api/auth",
+            get(auth::admin_auth_settings).put(auth::admin_set_auth),
+        )
+        .with_state(api.clone());
+    Ok(super::Built { api, router, admin })
+}
+
+/// Sign `data` with a demo participant's key as a client would, returning the base64 CMS for
+/// `/auth/simpleSignIn` (`mock-server sign`).
+pub fn sign_challenge(
+    fixtures: &FixtureSource,
+    participant: &str,
+    algorithm: &str,
+    data: &[u8],
+) -> anyhow::Result<String> {
+    use base64::Engine as _;
+    let (_, file) = fixtures.load::<ParticipantsFile>(NAME, "participants.json")?;
+    let known: Vec<&str> = file.participants.iter().map(|p| p.bin.as_str()).collect();
+    let found = file
+        .participants
+        .iter()
+        .find(|p| p.bin == participant)
+        .ok_or_else(|| anyhow::anyhow!("no demo participant {participant:?}; known: {known:?}"))?;
+    let key = found
+        .keys
+        .iter()
+        .find(|k| k.algorithm == algorithm)
+        .ok_or_else(|| anyhow::anyhow!("participant {participant} has no {algorithm} key"))?;
+    let read = |name: &str| -> anyhow::Result<String> {
+        let (_, bytes) = fixtures.read(NAME, &format!("pki/{name}"))?;
+        Ok(String::from_utf8(bytes)?)
+    };
+    let der = pki::sign_attached(data, &read(&key.key)?, &read(&key.certificate)?)?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(der))
+}
+
+/// Per-namespace authentication state: issued challenges, the token secret, the strictness.
+pub struct AuthState {
+    /// HS256 secret of this namespace's tokens, derived from its seed.
+    secret: [u8; 32],
+    challenges: std::sync::Mutex<HashMap<String, auth::Challenge>>,
+    strictness: std::sync::Mutex<Option<Strictness>>,
+}
+
+impl AuthState {
+    fn new(ctx: &StoreContext<'_>) -> Self {
+        let mut secret = [0u8; 32];
+        for (i, chunk) in secret.chunks_mut(8).enumerate() {
+            chunk.copy_from_slice(
+                &ctx.seed
+                    .rotate_left(i as u32 * 13)
+                    .wrapping_mul(0x9E37_79B9_7F4A_7C15 ^ i as u64)
+                    .to_le_bytes(),
+            );
+        }
+        Self {
+            secret,
+            challenges: std::sync::Mutex::new(HashMap::new()),
+            strictness: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl Store for AuthState {
+    fn name(&self) -> &'static str {
+        "true_api_auth"
+    }
+
+    fn reset(&self) {
+        self.challenges.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        *self.strictness.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    fn snapshot(&self) -> serde_json::Value {
+        let challenges = self.challenges.lock().unwrap_or_else(|e| e.into_inner());
+        let mut ids: Vec<_> = challenges.iter().map(|(id, c)| format!("{id}:{}", c.used)).collect();
+        ids.sort();
+        json!({ "challenges": ids, "strictness": *self.strictness.lock().unwrap_or_else(|e| e.into_inner()) })
+    }
+}
+
+impl VendorApi for TrueApi {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn prefix(&self) -> &'static str {
+        PREFIX
+    }
+
+    fn routes(&self) -> &'static [RouteSpec] {
+        ROUTES
+    }
+
+    fn error_response(&self, status: StatusCode) -> Response {
+        TrueApiError::for_status(status).into_response()
+    }
+
+    fn not_found(&self) -> Response {
+        TrueApiError::Message(StatusCode::NOT_FOUND, error::NOT_FOUND_URL.into()).into_response()
+    }
+
+    fn credentials(&self) -> serde_json::Value {
+        let participants: Vec<_> = self
+            .participants
+            .iter()
+            .map(|p| json!({ "bin": p.bin, "name": p.name, "pid": p.pid, "keys": p.keys, "product_groups": p.product_groups }))
+            .collect();
+        json!({
+            "scheme": "GET /auth/key → sign `data` as attached CMS → POST /auth/simpleSignIn {uuid, data} → Authorization: Bearer <token>",
+            "signature_check": self.config.signature,
+            "pki": "fixtures/true_api/pki/ (TEST ONLY demo CA, keys and certificates)",
+            "participants": participants,
+            "shortcut": "POST /__admin/true-api/tokens {\"participant\": BIN} mints a token; `mock-server sign --participant BIN --data DATA` prints the CMS",
+        })
+    }
+
+    fn stores(&self) -> Vec<StoreFactory> {
+        vec![Arc::new(|ctx: &StoreContext<'_>| {
+            Arc::new(AuthState::new(ctx)) as Arc<dyn Store>
+        })]
+    }
+}

@@ -1,0 +1,288 @@
+//! True API: the signed-challenge flow, tokens on the namespace clock, error formats.
+
+use axum::body::Body;
+use base64::Engine as _;
+use http::{Request, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::Harness;
+
+const BASE: &str = "/api/v3/true-api";
+
+fn pki(file: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/true_api/pki")
+        .join(file);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn participants() -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/true_api/participants.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Sign `data` with participant `index`'s key of `algorithm`, as a client would.
+fn sign(index: usize, algorithm: &str, data: &[u8]) -> String {
+    let participant = &participants()["participants"][index];
+    let key = participant["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["algorithm"] == algorithm)
+        .unwrap();
+    let der = mock_server::apis::true_api::pki::sign_attached(
+        data,
+        &pki(key["key"].as_str().unwrap()),
+        &pki(key["certificate"].as_str().unwrap()),
+    )
+    .unwrap();
+    base64::engine::general_purpose::STANDARD.encode(der)
+}
+
+async fn challenge(harness: &Harness) -> (String, String) {
+    let reply = harness.get(&format!("{BASE}/auth/key")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let body = reply.json();
+    (
+        body["uuid"].as_str().unwrap().to_owned(),
+        body["data"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn sign_in(harness: &Harness, body: Value) -> crate::support::Reply {
+    harness.post(&format!("{BASE}/auth/simpleSignIn"), body).await
+}
+
+async fn with_token(harness: &Harness, uri: &str, token: &str) -> crate::support::Reply {
+    harness
+        .send(
+            Request::get(uri)
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn the_full_flow_with_rsa_and_ec_keys_of_every_participant() {
+    let harness = Harness::new();
+    let all = participants();
+    for (index, participant) in all["participants"].as_array().unwrap().iter().enumerate() {
+        for algorithm in ["rsa", "ec"] {
+            let (uuid, data) = challenge(&harness).await;
+            assert_eq!(data.len(), 30);
+            let reply = sign_in(
+                &harness,
+                json!({"uuid": uuid, "data": sign(index, algorithm, data.as_bytes())}),
+            )
+            .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::OK,
+                "{} {algorithm}: {}",
+                participant["bin"],
+                reply.text()
+            );
+            let token = reply.json()["token"].as_str().unwrap().to_owned();
+            let payload = token.split('.').nth(1).unwrap();
+            let claims: Value = serde_json::from_slice(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(payload)
+                    .unwrap(),
+            )
+            .unwrap();
+            assert_eq!(claims["inn"], participant["bin"]);
+            assert_eq!(claims["pid"], participant["pid"]);
+            assert!(claims["product_group_info"].is_array());
+            // The token opens the API: an unbuilt method is then a plain 404.
+            let reply = with_token(&harness, &format!("{BASE}/cises/history?code=x"), &token).await;
+            assert_eq!(reply.status, StatusCode::NOT_FOUND);
+            assert_eq!(
+                reply.json(),
+                json!({"error_message": "Метод с указанным URL не найден"})
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn base64_of_the_challenge_is_accepted_too_and_united_tokens_work() {
+    let harness = Harness::new();
+    let (uuid, data) = challenge(&harness).await;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(data.as_bytes());
+    let reply = sign_in(
+        &harness,
+        json!({"uuid": uuid, "data": sign(0, "ec", encoded.as_bytes()), "unitedToken": true}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let body = reply.json();
+    assert!(
+        body["uuidToken"].is_string() && body["expireDate"].is_string(),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn challenges_are_single_use_and_expire_on_the_clock() {
+    let harness = Harness::new();
+    harness.post("/__admin/clock/freeze", json!({})).await;
+    let (uuid, data) = challenge(&harness).await;
+    let signed = sign(0, "rsa", data.as_bytes());
+    assert_eq!(
+        sign_in(&harness, json!({"uuid": uuid, "data": signed})).await.status,
+        StatusCode::OK
+    );
+    let reused = sign_in(&harness, json!({"uuid": uuid, "data": signed})).await;
+    assert_eq!(reused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reused.json()["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("использованы")
+    );
+
+    let (uuid, data) = challenge(&harness).await;
+    harness.post("/__admin/clock/advance", json!({"seconds": 300})).await;
+    let late = sign_in(&harness, json!({"uuid": uuid, "data": sign(0, "rsa", data.as_bytes())})).await;
+    assert_eq!(late.status, StatusCode::BAD_REQUEST);
+    assert!(late.json()["error_message"].as_str().unwrap().contains("истёк"));
+
+    let unknown = sign_in(&harness, json!({"uuid": "nope", "data": signed})).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn wrong_content_and_bad_bodies_are_400s_with_the_reason() {
+    let harness = Harness::new();
+    let (uuid, _) = challenge(&harness).await;
+    let wrong = sign_in(
+        &harness,
+        json!({"uuid": uuid, "data": sign(0, "rsa", b"SOMETHING ELSE")}),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert!(wrong.json()["error_message"].as_str().unwrap().contains("не совпадают"));
+    let (uuid, _) = challenge(&harness).await;
+    let garbage = sign_in(&harness, json!({"uuid": uuid, "data": "bm90IGNtcw=="})).await;
+    assert_eq!(garbage.status, StatusCode::BAD_REQUEST);
+    let empty = harness
+        .send(
+            Request::post(format!("{BASE}/auth/simpleSignIn"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        empty.json(),
+        json!({"error_message": "Required request body is missing"})
+    );
+    let broken = harness
+        .send(
+            Request::post(format!("{BASE}/auth/simpleSignIn"))
+                .header("content-type", "application/json")
+                .body(Body::from("{"))
+                .unwrap(),
+        )
+        .await;
+    assert!(
+        broken.json()["error_message"]
+            .as_str()
+            .unwrap()
+            .starts_with("JSON parse error")
+    );
+}
+
+#[tokio::test]
+async fn strictness_any_signs_in_the_default_participant() {
+    let harness = Harness::new();
+    let put = harness
+        .admin(
+            http::Method::PUT,
+            "/__admin/true-api/auth",
+            Some(json!({"signature": "any"})),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text());
+    let (uuid, _) = challenge(&harness).await;
+    let reply = sign_in(&harness, json!({"uuid": uuid, "data": "bm90IGNtcw=="})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    // Another namespace keeps the default (full).
+    let (uuid, _) = {
+        let reply = harness.get(&format!("/ns/other{BASE}/auth/key")).await.json();
+        (reply["uuid"].as_str().unwrap().to_owned(), ())
+    };
+    let strict = harness
+        .post(
+            &format!("/ns/other{BASE}/auth/simpleSignIn"),
+            json!({"uuid": uuid, "data": "bm90IGNtcw=="}),
+        )
+        .await;
+    assert_eq!(strict.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn tokens_missing_forged_and_expired_get_the_docs_xml() {
+    let harness = Harness::new();
+    harness.post("/__admin/clock/freeze", json!({})).await;
+    let missing = harness.get(&format!("{BASE}/cises/history?code=x")).await;
+    assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        missing.text(),
+        "<UnauthorizedException> <error>unauthorized</error> <error_description>Full authentication is required to access this resource</error_description> </UnauthorizedException>"
+    );
+    let forged = with_token(&harness, &format!("{BASE}/cises/history"), "abc.def.ghi").await;
+    assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        forged
+            .text()
+            .starts_with("<InvalidTokenException> <error>invalid_token</error>")
+    );
+
+    let bin = participants()["participants"][0]["bin"].as_str().unwrap().to_owned();
+    let minted = harness
+        .post("/__admin/true-api/tokens", json!({"participant": bin}))
+        .await;
+    assert_eq!(minted.status, StatusCode::OK, "{}", minted.text());
+    let token = minted.json()["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        with_token(&harness, &format!("{BASE}/x"), &token).await.status,
+        StatusCode::NOT_FOUND
+    );
+    harness.post("/__admin/clock/advance", json!({"seconds": 36000})).await;
+    let expired = with_token(&harness, &format!("{BASE}/x"), &token).await;
+    assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        expired.text(),
+        format!(
+            "<InvalidTokenException> <error>invalid_token</error> <error_description>Access token expired: {token}</error_description> </InvalidTokenException>"
+        )
+    );
+    // A token of one namespace is forged in another (per-namespace secrets).
+    let elsewhere = with_token(&harness, &format!("/ns/elsewhere{BASE}/x"), &token).await;
+    assert_eq!(elsewhere.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn injected_status_faults_use_the_true_api_formats() {
+    let harness = Harness::new();
+    harness
+        .post(
+            "/__admin/faults",
+            json!({"api": "true_api", "response": {"status": 503}, "times": 1}),
+        )
+        .await;
+    let reply = harness.get(&format!("{BASE}/auth/key")).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.json(), json!({"error_message": "Удаленная система недоступна"}));
+    harness
+        .post(
+            "/__admin/faults",
+            json!({"api": "true_api", "response": {"status": 406}, "times": 1}),
+        )
+        .await;
+    let reply = harness.get(&format!("{BASE}/auth/key")).await;
+    assert_eq!(reply.status, StatusCode::NOT_ACCEPTABLE);
+    assert!(reply.bytes.is_empty());
+}
