@@ -11,6 +11,8 @@ use crate::support::{Harness, send};
 const EKTRU_STATUSES: &[u16] = &[200, 401, 403, 404, 429, 500];
 /// Alta's: 200, 404 for auth, the rate limit (429 by default).
 const ALTA_STATUSES: &[u16] = &[200, 404, 429];
+/// True API's, for the routes built so far (§2.1).
+const TRUE_API_STATUSES: &[u16] = &[200, 400, 401, 403, 404];
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().build().unwrap()
@@ -105,6 +107,33 @@ proptest! {
     }
 
     #[test]
+    fn true_api_sign_in_never_panics_on_arbitrary_bodies(body in prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..200),
+        ("[a-z0-9-]{0,40}", "[A-Za-z0-9+/=\\n]{0,300}", any::<bool>()).prop_map(|(uuid, data, united)| {
+            serde_json::json!({"uuid": uuid, "data": data, "unitedToken": united}).to_string().into_bytes()
+        }),
+    ]) {
+        let harness = Harness::new();
+        runtime().block_on(async {
+            let key = harness.get("/api/v3/true-api/auth/key").await.json();
+            let mut body = body;
+            if body.first() == Some(&b'{') {
+                // Point half of the JSON bodies at a real challenge.
+                let mut value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                if value["unitedToken"] == true {
+                    value["uuid"] = key["uuid"].clone();
+                }
+                body = value.to_string().into_bytes();
+            }
+            let request = Request::post("/api/v3/true-api/auth/simpleSignIn").header("content-type", "application/json").body(Body::from(body)).unwrap();
+            let reply = harness.send(request).await;
+            prop_assert!([400, 403].contains(&reply.status.as_u16()), "{} {}", reply.status, reply.text());
+            prop_assert!(reply.json()["error_message"].is_string());
+            Ok(())
+        })?;
+    }
+
+    #[test]
     fn alta_answers_only_documented_statuses(query in query(), slash in any::<bool>()) {
         let harness = Harness::new();
         runtime().block_on(async {
@@ -139,7 +168,7 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_paths_and_methods_never_panic(path in "(/[a-zA-Z0-9_.%-]{0,12}){0,5}", method in prop_oneof![Just("GET"), Just("POST"), Just("PUT"), Just("DELETE"), Just("PATCH")], prefix in prop_oneof![Just(""), Just("/data/passport"), Just("/svh-gruz/search/api/v1"), Just("/__admin")]) {
+    fn arbitrary_paths_and_methods_never_panic(path in "(/[a-zA-Z0-9_.%-]{0,12}){0,5}", method in prop_oneof![Just("GET"), Just("POST"), Just("PUT"), Just("DELETE"), Just("PATCH")], prefix in prop_oneof![Just(""), Just("/data/passport"), Just("/svh-gruz/search/api/v1"), Just("/api/v3/true-api"), Just("/__admin")]) {
         let harness = Harness::new();
         runtime().block_on(async {
             let uri = format!("{prefix}{path}");
@@ -150,6 +179,7 @@ proptest! {
             match prefix {
                 "/data/passport" => prop_assert!(EKTRU_STATUSES.contains(&reply.status.as_u16())),
                 "/svh-gruz/search/api/v1" => prop_assert!(ALTA_STATUSES.contains(&reply.status.as_u16())),
+                "/api/v3/true-api" => prop_assert!(TRUE_API_STATUSES.contains(&reply.status.as_u16())),
                 _ => {}
             }
             Ok(())
