@@ -132,6 +132,8 @@ struct Context<'a> {
     namespace: Option<String>,
     credentials: BTreeMap<String, String>,
     pace: Option<Arc<crate::target::Pace>>,
+    /// The True API token of this scenario, once signed in.
+    token: std::sync::Mutex<Option<String>>,
 }
 
 async fn run_scenario(
@@ -190,6 +192,7 @@ async fn run_scenario(
         namespace: target.is_fake().then(|| namespace_for(loaded, index)),
         credentials,
         pace: api.pace.clone(),
+        token: std::sync::Mutex::new(None),
     };
     let mut vars = Vars::new(
         BTreeMap::new(),
@@ -298,6 +301,16 @@ async fn run_step(context: &Context<'_>, step: &Step, line: usize, vars: &mut Va
     let Some(request) = &step.request else {
         return failed_step(step, line, Vec::new(), 0, None);
     };
+    if request.auth == Some(Auth::TrueApiToken)
+        && let Err(message) = true_api_sign_in(context).await
+    {
+        let failure = Failure {
+            check: "sign-in".into(),
+            expected: "a True API token".into(),
+            actual: message,
+        };
+        return failed_step(step, line, vec![failure], 0, None);
+    }
     let prepared = match prepare(context, request, vars) {
         Ok(prepared) => prepared,
         Err(message) => return failed_step(step, line, template_failure(message), 0, None),
@@ -401,6 +414,63 @@ fn render_expect(expect: &Expect, vars: &mut Vars) -> Result<Expect, String> {
         *text = vars.render(text)?;
     }
     Ok(out)
+}
+
+/// Sign in to the True API once per scenario and keep the token.
+async fn true_api_sign_in(context: &Context<'_>) -> Result<(), String> {
+    if context.token.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
+        return Ok(());
+    }
+    let prefix = context
+        .namespace
+        .as_ref()
+        .map(|ns| format!("/ns/{ns}"))
+        .unwrap_or_default();
+    let base = format!("{}{prefix}/api/v3/true-api", context.base);
+    let key: serde_json::Value = context
+        .client
+        .get(format!("{base}/auth/key"))
+        .send()
+        .await
+        .map_err(|e| format!("GET /auth/key: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("GET /auth/key: {e}"))?;
+    let data = key["data"].as_str().ok_or("GET /auth/key answered no `data`")?;
+    let signature = true_api_signature(context, data.as_bytes())?;
+    let response = context
+        .client
+        .post(format!("{base}/auth/simpleSignIn"))
+        .json(&serde_json::json!({ "uuid": key["uuid"], "data": signature }))
+        .send()
+        .await
+        .map_err(|e| format!("POST /auth/simpleSignIn: {e}"))?;
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    let token = body["token"]
+        .as_str()
+        .ok_or_else(|| format!("POST /auth/simpleSignIn answered {status}: {body}"))?;
+    *context.token.lock().unwrap_or_else(|e| e.into_inner()) = Some(token.to_owned());
+    Ok(())
+}
+
+/// The base64 CMS of `data`: with a demo participant's key on a fake (`participant`), or with the
+/// PEM files a real target's credentials name (`key_file`, `cert_file`).
+fn true_api_signature(context: &Context<'_>, data: &[u8]) -> Result<String, String> {
+    use base64::Engine as _;
+    let credentials = &context.credentials;
+    if let (Some(key), Some(cert)) = (credentials.get("key_file"), credentials.get("cert_file")) {
+        let read = |path: &str| std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"));
+        let der = mock_server::apis::true_api::pki::sign_attached(data, &read(key)?, &read(cert)?)
+            .map_err(|e| format!("signing with {key}: {e}"))?;
+        return Ok(base64::engine::general_purpose::STANDARD.encode(der));
+    }
+    let participant = credentials
+        .get("participant")
+        .ok_or("the target has no True API credentials (participant, or key_file and cert_file)")?;
+    let algorithm = credentials.get("algorithm").map_or("rsa", String::as_str);
+    mock_server::apis::true_api::sign_challenge(&mock_server::FixtureSource::Embedded, participant, algorithm, data)
+        .map_err(|e| e.to_string())
 }
 
 /// Between polls: on a fake, move its clock; on a real target, really wait.
@@ -515,8 +585,13 @@ fn prepare(context: &Context<'_>, request: &Request, vars: &mut Vars) -> Result<
             .cloned()
             .ok_or_else(|| format!("the target has no {name} credential for this API"))
     };
+    let mut headers: Vec<(String, String)> = headers;
     match request.auth {
         None => {}
+        Some(Auth::TrueApiToken) => {
+            let token = context.token.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            headers.push(("Authorization".into(), format!("Bearer {}", token.unwrap_or_default())));
+        }
         Some(Auth::EktruApikey) => query.push(("apikey".into(), credential("apikey")?)),
         Some(auth @ (Auth::AltaSecret | Auth::AltaWrongSecret)) => {
             let param = |name: &str| {

@@ -244,6 +244,16 @@ async fn demo_credentials(
     {
         out.insert(Api::Ektru, Credentials::from([("apikey".to_owned(), key.to_owned())]));
     }
+    if let Some(bin) = all["true_api"]["participants"]
+        .as_array()
+        .and_then(|participants| participants.first())
+        .and_then(|p| p["bin"].as_str())
+    {
+        out.insert(
+            Api::TrueApi,
+            Credentials::from([("participant".to_owned(), bin.to_owned())]),
+        );
+    }
     if let Some(user) = all["alta"]["users"].as_array().and_then(|users| users.first()) {
         let field = |name: &str| user[name].as_str().unwrap_or_default().to_owned();
         out.insert(

@@ -178,6 +178,9 @@ pub enum Auth {
     AltaSecret,
     /// Alta with a deliberately wrong secret (to test the 404).
     AltaWrongSecret,
+    /// True API: sign in once per scenario (GET /auth/key, attached CMS with the target's key,
+    /// POST /auth/simpleSignIn) and send `Authorization: Bearer <token>`.
+    TrueApiToken,
 }
 
 /// Actions on the fake's admin API.

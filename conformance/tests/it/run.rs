@@ -54,7 +54,7 @@ fn remote(url: &str, credentials: Result<BTreeMap<String, String>, Vec<String>>)
         kind: TargetKind::Remote,
         admin_url: None,
         admin_token: None,
-        apis: BTreeMap::from([(Api::Ektru, api.clone()), (Api::Alta, api)]),
+        apis: BTreeMap::from([(Api::Ektru, api.clone()), (Api::Alta, api.clone()), (Api::TrueApi, api)]),
         base_url: Some(url.to_owned()),
     }
 }
@@ -132,5 +132,26 @@ async fn captured_values_render_in_expectations() {
     assert_eq!(steps[1].outcome, Outcome::Passed, "{}", failures(&report));
     assert_eq!(steps[2].outcome, Outcome::Failed);
     assert_eq!(steps[2].failures[0].expected, "\"x2204670072033358\"");
+    spawned.stop().await;
+}
+
+#[tokio::test]
+async fn true_api_sign_in_with_key_files_like_a_sandbox_target() {
+    let (spawned, _) = fake(mock_server::Options::default()).await;
+    let pki = repo().join("fixtures/true_api/pki");
+    let credentials = BTreeMap::from([
+        (
+            "key_file".to_owned(),
+            pki.join("210540004569-ec.key.pem").display().to_string(),
+        ),
+        (
+            "cert_file".to_owned(),
+            pki.join("210540004569-ec.crt.pem").display().to_string(),
+        ),
+    ]);
+    let target = remote(&spawned.url, Ok(credentials));
+    let report = run(&load(&[repo().join("scenarios/true-api/sign-in.yaml")]), &target).await;
+    assert_eq!(report.failed(), 0, "{}", failures(&report));
+    assert_eq!(report.passed(), 1);
     spawned.stop().await;
 }
