@@ -100,7 +100,8 @@ pub struct ServerConfig {
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
-            max_body_bytes: 32 * 1024 * 1024,
+            // True API's limit (§2.3: 30 MB per document) for every API.
+            max_body_bytes: 30 * 1024 * 1024,
             shutdown_grace_secs: 5,
         }
     }

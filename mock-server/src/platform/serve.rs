@@ -199,10 +199,14 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
         let bytes = match axum::body::to_bytes(body, platform.settings.max_body_bytes).await {
             Ok(bytes) => bytes,
             Err(_) => {
-                let response = platform_error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("request body larger than {} bytes", platform.settings.max_body_bytes),
-                );
+                // The vendor's own 413 where the request is for a vendor.
+                let response = match &api {
+                    Some(api) => api.error_response(StatusCode::PAYLOAD_TOO_LARGE),
+                    None => platform_error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        format!("request body larger than {} bytes", platform.settings.max_body_bytes),
+                    ),
+                };
                 return finish(&namespace, entry, response, started);
             }
         };

@@ -286,3 +286,40 @@ async fn injected_status_faults_use_the_true_api_formats() {
     assert_eq!(reply.status, StatusCode::NOT_ACCEPTABLE);
     assert!(reply.bytes.is_empty());
 }
+
+#[tokio::test]
+async fn accept_without_json_is_406_with_an_empty_body_and_huge_bodies_are_413() {
+    let harness = Harness::new();
+    let html = harness
+        .send(
+            Request::get(format!("{BASE}/auth/key"))
+                .header("accept", "text/html")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(html.status, StatusCode::NOT_ACCEPTABLE);
+    assert!(html.bytes.is_empty());
+    for accept in [
+        "*/*",
+        "application/json",
+        "application/json;charset=UTF-8",
+        "text/html, application/*;q=0.5",
+    ] {
+        let ok = harness
+            .send(
+                Request::get(format!("{BASE}/auth/key"))
+                    .header("accept", accept)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::OK, "{accept}");
+    }
+    let small = Harness::with_toml("[server]\nmax_body_bytes = 8\n");
+    let big = small
+        .post(&format!("{BASE}/auth/simpleSignIn"), json!({"uuid": "0123456789"}))
+        .await;
+    assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(big.json(), json!({"error_message": "Слишком большой запрос"}));
+}

@@ -148,6 +148,7 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         .route("/api/v3/true-api/auth/key", get(auth::key))
         .route("/api/v3/true-api/auth/simpleSignIn", post(auth::simple_sign_in))
         .route("/api/v3/true-api/{*rest}", any(auth::unknown_route))
+        .layer(axum::middleware::from_fn(negotiate))
         .with_state(api.clone());
     let admin = Router::new()
         .route("/__admin/true-api/tokens", post(auth::admin_mint_token))
@@ -186,6 +187,28 @@ pub fn sign_challenge(
     };
     let der = pki::sign_attached(data, &read(&key.key)?, &read(&key.certificate)?)?;
     Ok(base64::engine::general_purpose::STANDARD.encode(der))
+}
+
+/// §2.5: a request whose `Accept` admits no JSON gets 406 with an empty body (every route built so
+/// far answers JSON).
+async fn negotiate(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let accepts_json = request
+        .headers()
+        .get_all(http::header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|range| range.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .collect::<Vec<_>>();
+    let admitted = accepts_json.is_empty()
+        || accepts_json
+            .iter()
+            .any(|range| matches!(range.as_str(), "*/*" | "application/*" | "application/json" | ""));
+    if admitted {
+        next.run(request).await
+    } else {
+        TrueApiError::NotAcceptable.into_response()
+    }
 }
 
 /// Per-namespace authentication state: issued challenges, the token secret, the strictness.
