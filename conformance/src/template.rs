@@ -65,18 +65,7 @@ impl Vars {
         };
         let args = args.trim();
         match function.trim() {
-            "uuid" => {
-                let bytes: [u8; 16] = self.rng.random();
-                let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-                Ok(format!(
-                    "{}-{}-4{}-a{}-{}",
-                    &hex[..8],
-                    &hex[8..12],
-                    &hex[13..16],
-                    &hex[17..20],
-                    &hex[20..32]
-                ))
-            }
+            "uuid" => Ok(mock_server::platform::rng::uuid_v4(&mut self.rng)),
             "now" => {
                 let now = crate::clock::wall_now();
                 if args.is_empty() {

@@ -32,6 +32,21 @@ pub fn seeded(seed: u64) -> NsRng {
     ChaCha8Rng::seed_from_u64(seed)
 }
 
+/// A version-4 UUID string from `rng` (seeded streams give reproducible ids).
+pub fn uuid_v4(rng: &mut NsRng) -> String {
+    use rand::Rng as _;
+    let bytes: [u8; 16] = rng.random();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..32]
+    )
+}
+
 /// One namespace's random stream.
 #[derive(Debug)]
 pub struct Rng {

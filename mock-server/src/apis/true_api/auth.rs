@@ -55,16 +55,7 @@ fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// `GET /auth/key`.
 pub async fn key(ctx: RequestContext) -> Response {
     let (uuid, data) = ctx.namespace.rng().with(|rng| {
-        let bytes: [u8; 16] = rng.random();
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let uuid = format!(
-            "{}-{}-4{}-a{}-{}",
-            &hex[..8],
-            &hex[8..12],
-            &hex[13..16],
-            &hex[17..20],
-            &hex[20..32]
-        );
+        let uuid = crate::platform::rng::uuid_v4(rng);
         // The doc's sample `data` is 30 upper-case letters.
         let data: String = (0..30).map(|_| char::from(b'A' + rng.random_range(0..26u8))).collect();
         (uuid, data)
@@ -254,6 +245,15 @@ pub async fn unknown_route(ctx: RequestContext, headers: HeaderMap) -> Response 
     }
 }
 
+/// The JSON body of an admin call; errors say what is accepted.
+async fn admin_body<T: serde::de::DeserializeOwned>(request: Request, accepted: &str) -> Result<T, AdminError> {
+    let body = axum::body::to_bytes(request.into_body(), 64 * 1024)
+        .await
+        .map_err(|e| AdminError::new(StatusCode::BAD_REQUEST, e.to_string(), accepted))?;
+    serde_json::from_slice(&body)
+        .map_err(|e| AdminError::new(StatusCode::BAD_REQUEST, format!("bad JSON body: {e}"), accepted))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MintRequest {
@@ -267,16 +267,7 @@ pub async fn admin_mint_token(
     request: Request,
 ) -> Result<Response, AdminError> {
     let namespace = crate::platform::admin::target(&platform, &request)?;
-    let body = axum::body::to_bytes(request.into_body(), 64 * 1024)
-        .await
-        .map_err(|e| AdminError::new(StatusCode::BAD_REQUEST, e.to_string(), "{\"participant\": BIN}"))?;
-    let MintRequest { participant } = serde_json::from_slice(&body).map_err(|e| {
-        AdminError::new(
-            StatusCode::BAD_REQUEST,
-            format!("bad JSON body: {e}"),
-            "{\"participant\": BIN}",
-        )
-    })?;
+    let MintRequest { participant } = admin_body(request, "{\"participant\": BIN}").await?;
     let known: Vec<&str> = api.participants.iter().map(|p| p.bin.as_str()).collect();
     let found = api.participant(&participant).ok_or_else(|| {
         AdminError::new(
@@ -332,11 +323,7 @@ pub async fn admin_set_auth(
 ) -> Result<Response, AdminError> {
     let namespace = crate::platform::admin::target(&platform, &request)?;
     let accepted = "{\"signature\": \"full\" | \"content\" | \"any\"}";
-    let body = axum::body::to_bytes(request.into_body(), 64 * 1024)
-        .await
-        .map_err(|e| AdminError::new(StatusCode::BAD_REQUEST, e.to_string(), accepted))?;
-    let AuthSettings { signature } = serde_json::from_slice(&body)
-        .map_err(|e| AdminError::new(StatusCode::BAD_REQUEST, format!("bad JSON body: {e}"), accepted))?;
+    let AuthSettings { signature } = admin_body(request, accepted).await?;
     *lock(&namespace.store::<AuthState>().strictness) = Some(signature);
     Ok(auth_view(&api, &namespace))
 }

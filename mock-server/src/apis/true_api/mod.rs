@@ -221,15 +221,13 @@ pub struct AuthState {
 
 impl AuthState {
     fn new(ctx: &StoreContext<'_>) -> Self {
-        let mut secret = [0u8; 32];
-        for (i, chunk) in secret.chunks_mut(8).enumerate() {
-            chunk.copy_from_slice(
-                &ctx.seed
-                    .rotate_left(i as u32 * 13)
-                    .wrapping_mul(0x9E37_79B9_7F4A_7C15 ^ i as u64)
-                    .to_le_bytes(),
-            );
-        }
+        use sha2::Digest as _;
+        // Derived from the namespace seed: deterministic, and different in every namespace.
+        let secret: [u8; 32] = sha2::Sha256::new()
+            .chain_update(b"mock-server true_api token secret")
+            .chain_update(ctx.seed.to_le_bytes())
+            .finalize()
+            .into();
         Self {
             secret,
             challenges: std::sync::Mutex::new(HashMap::new()),
