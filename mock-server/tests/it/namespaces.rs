@@ -139,6 +139,18 @@ async fn reset_leaves_no_store_holding_anything_it_did_not_hold_at_start() {
         .await;
     harness.post("/ns/r/demo/orders", json!({})).await;
     harness.get("/ns/r/api/v3/true-api/auth/key").await;
+    let minted = harness
+        .post("/__admin/true-api/tokens?ns=r", json!({"participant": "190440001237"}))
+        .await;
+    let token = minted.json()["token"].as_str().unwrap().to_owned();
+    harness
+        .send(
+            Request::post("/ns/r/api/v3/true-api/cises/my")
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::from(json!({"gtin": "04870001526016"}).to_string()))
+                .unwrap(),
+        )
+        .await;
     harness
         .send(
             Request::put("/__admin/true-api/auth?ns=r")

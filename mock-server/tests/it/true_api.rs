@@ -323,3 +323,150 @@ async fn accept_without_json_is_406_with_an_empty_body_and_huge_bodies_are_413()
     assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(big.json(), json!({"error_message": "Слишком большой запрос"}));
 }
+
+async fn token_for(harness: &Harness, bin: &str) -> String {
+    let minted = harness
+        .post("/__admin/true-api/tokens", json!({"participant": bin}))
+        .await;
+    minted.json()["token"].as_str().unwrap().to_owned()
+}
+
+async fn post_with_token(harness: &Harness, uri: &str, token: &str, body: Value) -> crate::support::Reply {
+    harness
+        .send(
+            Request::post(uri)
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn an_async_order_moves_through_its_lifecycle_on_polls_and_the_clock() {
+    let harness = Harness::new();
+    harness.post("/__admin/clock/freeze", json!({})).await;
+    let token = token_for(&harness, "190440001237").await;
+    let created = post_with_token(
+        &harness,
+        &format!("{BASE}/cises/my"),
+        &token,
+        json!({"gtin": "04870001526016"}),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text());
+    let uuid = created.json()["uuid"].as_str().unwrap().to_owned();
+    let status_uri = format!("{BASE}/cises/orders/{uuid}/status");
+    assert_eq!(with_token(&harness, &status_uri, &token).await.text(), r#""NEW""#);
+    assert_eq!(
+        with_token(&harness, &status_uri, &token).await.text(),
+        r#""IN PROGRESS""#
+    );
+    let early = with_token(&harness, &format!("{BASE}/cises/orders/{uuid}/result"), &token).await;
+    assert_eq!(early.status, StatusCode::NOT_FOUND);
+    harness.post("/__admin/clock/advance", json!({"seconds": 5})).await;
+    assert_eq!(with_token(&harness, &status_uri, &token).await.text(), r#""SUCCESS""#);
+
+    let result = with_token(&harness, &format!("{BASE}/cises/orders/{uuid}/result"), &token).await;
+    assert_eq!(result.status, StatusCode::OK);
+    assert_eq!(result.header("content-type"), Some("application/zip"));
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(result.bytes.clone())).unwrap();
+    let rows: Value = serde_json::from_reader(archive.by_name("cises.json").unwrap()).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 5, "the caller owns 5 units of this GTIN");
+    assert!(
+        rows.iter()
+            .all(|r| r["gtin"] == "04870001526016" && r["cis"].as_str().unwrap().starts_with("010487000152601621"))
+    );
+
+    // Another participant does not see it; the result expires after an hour of clock time.
+    let other = token_for(&harness, "210540004569").await;
+    assert_eq!(
+        with_token(&harness, &format!("{BASE}/cises/orders/{uuid}/status"), &other)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    harness.post("/__admin/clock/advance", json!({"seconds": 3600})).await;
+    assert_eq!(
+        with_token(&harness, &status_uri, &token).await.text(),
+        r#""RESULT_EXPIRED""#
+    );
+    let gone = with_token(&harness, &format!("{BASE}/cises/orders/{uuid}/result"), &token).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn order_errors_and_overridden_transitions() {
+    let harness = Harness::new();
+    let token = token_for(&harness, "190440001237").await;
+    let missing = post_with_token(
+        &harness,
+        &format!("{BASE}/cises/my"),
+        &token,
+        json!({"packageType": "UNIT"}),
+    )
+    .await;
+    assert_eq!(
+        missing.json(),
+        json!({"error_message": "GTIN должен быть указан в параметрах запроса"})
+    );
+    let invalid = post_with_token(
+        &harness,
+        &format!("{BASE}/cises/my"),
+        &token,
+        json!({"gtin": "04870001526017"}),
+    )
+    .await;
+    let uuid = invalid.json()["uuid"].as_str().unwrap().to_owned();
+    assert_eq!(
+        with_token(&harness, &format!("{BASE}/cises/orders/{uuid}/status"), &token)
+            .await
+            .text(),
+        r#""VALIDATION_FAILED""#
+    );
+    let bad_id = with_token(&harness, &format!("{BASE}/cises/orders/nope/status"), &token).await;
+    assert_eq!(bad_id.status, StatusCode::BAD_REQUEST);
+    let unknown = with_token(
+        &harness,
+        &format!("{BASE}/cises/orders/00000000-0000-4000-a000-000000000000/status"),
+        &token,
+    )
+    .await;
+    assert_eq!(
+        unknown.json(),
+        json!({"error_message": "Заказ с идентификатором 00000000-0000-4000-a000-000000000000 не найден"})
+    );
+    assert_eq!(
+        harness
+            .post(&format!("{BASE}/cises/my"), json!({"gtin": "04870001526016"}))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Per namespace, orders can complete at once.
+    let put = harness
+        .admin(
+            http::Method::PUT,
+            "/__admin/transitions",
+            Some(json!({"true_api_order": [{"from": "NEW", "to": "SUCCESS", "trigger": "immediate"}]})),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text());
+    let created = post_with_token(
+        &harness,
+        &format!("{BASE}/cises/my"),
+        &token,
+        json!({"gtin": "04870001526016"}),
+    )
+    .await;
+    let uuid = created.json()["uuid"].as_str().unwrap().to_owned();
+    assert_eq!(
+        with_token(&harness, &format!("{BASE}/cises/orders/{uuid}/status"), &token)
+            .await
+            .text(),
+        r#""SUCCESS""#
+    );
+}

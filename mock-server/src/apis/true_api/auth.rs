@@ -82,7 +82,7 @@ struct SignIn {
 }
 
 /// Jackson's texts for a body that is missing or not the expected JSON.
-fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, TrueApiError> {
+pub fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, TrueApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(TrueApiError::bad_request("Required request body is missing"));
     }

@@ -51,3 +51,43 @@ pub struct DemoKey {
     pub key: String,
     pub certificate: String,
 }
+
+/// `fixtures/true_api/codes.json`: products and their marking codes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodesFile {
+    pub version: u32,
+    pub products: Vec<Product>,
+    pub codes: Vec<Code>,
+}
+
+impl Versioned for CodesFile {
+    fn version(&self) -> u32 {
+        self.version
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    pub gtin: String,
+    pub name: String,
+    pub product_group: String,
+    pub producer_bin: String,
+    pub tnved10: String,
+}
+
+/// A marking code: `01` + GTIN-14 + `21` + serial, with its aggregation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Code {
+    pub cis: String,
+    pub gtin: String,
+    pub package_type: String,
+    pub status: String,
+    pub owner_bin: String,
+    pub producer_bin: String,
+    pub produced_date: String,
+    pub parent: Option<String>,
+    pub child: Vec<String>,
+}

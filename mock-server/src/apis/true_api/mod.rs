@@ -6,6 +6,7 @@
 mod auth;
 pub mod data;
 pub mod error;
+pub mod orders;
 pub mod pki;
 
 use std::collections::HashMap;
@@ -23,7 +24,7 @@ use crate::platform::VendorApi;
 use crate::platform::routes::RouteSpec;
 use crate::platform::store::{Store, StoreContext, StoreFactory};
 
-use data::{Participant, ParticipantsFile};
+use data::{Code, CodesFile, Participant, ParticipantsFile};
 use error::TrueApiError;
 
 /// The API's short name.
@@ -33,6 +34,14 @@ pub const PREFIX: &str = "/api/v3/true-api";
 
 const ROUTES: &[RouteSpec] = &[
     RouteSpec::get(NAME, "/api/v3/true-api/auth/key", &[]),
+    RouteSpec {
+        api: NAME,
+        method: http::Method::POST,
+        path: "/api/v3/true-api/cises/my",
+        required: &[],
+    },
+    RouteSpec::get(NAME, "/api/v3/true-api/cises/orders/{uuid}/status", &[]),
+    RouteSpec::get(NAME, "/api/v3/true-api/cises/orders/{uuid}/result", &[]),
     RouteSpec {
         api: NAME,
         method: http::Method::POST,
@@ -95,6 +104,7 @@ pub struct TrueApi {
     participants: Vec<Participant>,
     by_bin: HashMap<String, usize>,
     trust: pki::Trust,
+    codes: Vec<Code>,
 }
 
 impl TrueApi {
@@ -138,15 +148,29 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         file: ca_file,
         message: e.to_string(),
     })?;
+    let (codes_file, codes) = fixtures.load::<CodesFile>(NAME, "codes.json")?;
+    if let Some(code) = codes.codes.iter().find(|c| !by_bin.contains_key(&c.owner_bin)) {
+        return Err(FixtureError::Invalid {
+            file: codes_file,
+            message: format!(
+                "code {} is owned by {}, who is no participant",
+                code.cis, code.owner_bin
+            ),
+        });
+    }
     let api = Arc::new(TrueApi {
         config,
         participants: participants.participants,
         by_bin,
         trust,
+        codes: codes.codes,
     });
     let router = Router::new()
         .route("/api/v3/true-api/auth/key", get(auth::key))
         .route("/api/v3/true-api/auth/simpleSignIn", post(auth::simple_sign_in))
+        .route("/api/v3/true-api/cises/my", post(orders::create))
+        .route("/api/v3/true-api/cises/orders/{uuid}/status", get(orders::status))
+        .route("/api/v3/true-api/cises/orders/{uuid}/result", get(orders::result))
         .route("/api/v3/true-api/{*rest}", any(auth::unknown_route))
         .layer(axum::middleware::from_fn(negotiate))
         .with_state(api.clone());
@@ -291,8 +315,13 @@ impl VendorApi for TrueApi {
     }
 
     fn stores(&self) -> Vec<StoreFactory> {
-        vec![Arc::new(|ctx: &StoreContext<'_>| {
-            Arc::new(AuthState::new(ctx)) as Arc<dyn Store>
-        })]
+        vec![
+            Arc::new(|ctx: &StoreContext<'_>| Arc::new(AuthState::new(ctx)) as Arc<dyn Store>),
+            Arc::new(|_: &StoreContext<'_>| Arc::new(orders::Orders::default()) as Arc<dyn Store>),
+        ]
+    }
+
+    fn lifecycles(&self) -> Vec<crate::platform::lifecycle::LifecycleSpec> {
+        vec![orders::lifecycle()]
     }
 }

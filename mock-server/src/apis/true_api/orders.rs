@@ -1,0 +1,243 @@
+//! Async orders of marking codes (§5.1–§5.3): `POST /cises/my` creates an order owned by the
+//! caller; its status moves NEW → IN PROGRESS → SUCCESS (or VALIDATION_FAILED) through the
+//! platform's lifecycle mechanism, so tests drive it with polls or the namespace clock; the
+//! result is a ZIP, kept one hour of namespace time, then RESULT_EXPIRED.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::TrueApi;
+use super::auth::authenticate;
+use super::error::TrueApiError;
+use crate::platform::RequestContext;
+use crate::platform::lifecycle::{Lifecycle, LifecycleSpec, TransitionRule, Trigger};
+use crate::platform::store::Store;
+
+/// The lifecycle kind of orders (`GET|PUT /__admin/transitions`).
+pub const KIND: &str = "true_api_order";
+const NEW: &str = "NEW";
+const IN_PROGRESS: &str = "IN PROGRESS";
+const SUCCESS: &str = "SUCCESS";
+const VALIDATION_FAILED: &str = "VALIDATION_FAILED";
+const EXPIRED: &str = "RESULT_EXPIRED";
+/// The inner file of the result ZIP (the doc leaves name and format open).
+pub const RESULT_FILE: &str = "cises.json";
+/// At most this many codes per order (§5.1).
+const MAX_CODES: usize = 10_000;
+
+/// States and default rules: the second read moves NEW on, the work takes 5 s, the result is kept
+/// one hour (§5.3).
+pub fn lifecycle() -> LifecycleSpec {
+    let rule = |from: &str, to: &str, trigger| TransitionRule {
+        from: from.into(),
+        to: to.into(),
+        trigger,
+    };
+    LifecycleSpec {
+        kind: KIND.into(),
+        states: [
+            NEW,
+            "PRODUCTION",
+            IN_PROGRESS,
+            SUCCESS,
+            VALIDATION_FAILED,
+            "ERROR",
+            EXPIRED,
+        ]
+        .map(String::from)
+        .to_vec(),
+        rules: vec![
+            rule(NEW, IN_PROGRESS, Trigger::AfterPolls(2)),
+            rule(IN_PROGRESS, SUCCESS, Trigger::AfterSeconds(5)),
+            rule(SUCCESS, EXPIRED, Trigger::AfterSeconds(3600)),
+        ],
+    }
+}
+
+/// One order.
+#[derive(Clone, Debug, Serialize)]
+struct Order {
+    owner: String,
+    lifecycle: Lifecycle,
+    /// The §5.3 rows, fixed when the order is accepted.
+    rows: Vec<serde_json::Value>,
+}
+
+/// Per-namespace orders.
+#[derive(Default)]
+pub struct Orders(Mutex<HashMap<String, Order>>);
+
+impl Store for Orders {
+    fn name(&self) -> &'static str {
+        "true_api_orders"
+    }
+
+    fn reset(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    fn snapshot(&self) -> serde_json::Value {
+        let orders = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut ids: Vec<&String> = orders.keys().collect();
+        ids.sort();
+        json!(ids)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OrderRequest {
+    gtin: Option<String>,
+    package_type: Option<String>,
+    produced_date: Option<String>,
+}
+
+/// A GTIN-14 with a valid GS1 check digit.
+pub fn is_valid_gtin14(gtin: &str) -> bool {
+    gtin.len() == 14 && gtin.bytes().all(|b| b.is_ascii_digit()) && {
+        let digits: Vec<u32> = gtin.bytes().map(|b| u32::from(b - b'0')).collect();
+        let sum: u32 = digits[..13]
+            .iter()
+            .rev()
+            .enumerate()
+            .map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d })
+            .sum();
+        (10 - sum % 10) % 10 == digits[13]
+    }
+}
+
+/// `POST /cises/my`.
+pub async fn create(State(api): State<Arc<TrueApi>>, ctx: RequestContext, headers: HeaderMap, body: Bytes) -> Response {
+    let claims = match authenticate(&headers, &ctx) {
+        Ok(claims) => claims,
+        Err(error) => return error.into_response(),
+    };
+    let request: OrderRequest = match super::auth::parse_body(&body) {
+        Ok(request) => request,
+        Err(error) => return error.into_response(),
+    };
+    let Some(gtin) = request.gtin.filter(|g| !g.trim().is_empty()) else {
+        return TrueApiError::bad_request("GTIN должен быть указан в параметрах запроса").into_response();
+    };
+    let now = ctx.now();
+    let uuid = ctx.namespace.rng().with(crate::platform::rng::uuid_v4);
+    let mut lifecycle = Lifecycle::new(NEW, now);
+    let rows: Vec<serde_json::Value> = api
+        .codes
+        .iter()
+        .filter(|code| code.owner_bin == claims.inn && code.gtin == gtin)
+        .filter(|code| request.package_type.as_deref().is_none_or(|p| p == code.package_type))
+        .filter(|code| request.produced_date.as_deref().is_none_or(|d| d == code.produced_date))
+        .take(MAX_CODES)
+        .map(|code| {
+            json!({
+                "requestedCis": code.cis, "cis": code.cis, "code": code.cis, "status": code.status,
+                "gtin": code.gtin, "producedDate": code.produced_date, "packageType": code.package_type,
+                "child": code.child, "parent": code.parent,
+            })
+        })
+        .collect();
+    if !is_valid_gtin14(&gtin) {
+        // Accepted, then refused by validation, as the order statuses of §5.2 describe.
+        lifecycle.set(VALIDATION_FAILED, now);
+    }
+    let order = Order {
+        owner: claims.inn,
+        lifecycle,
+        rows,
+    };
+    ctx.namespace
+        .store::<Orders>()
+        .0
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(uuid.clone(), order);
+    axum::Json(json!({ "uuid": uuid })).into_response()
+}
+
+fn not_found(uuid: &str) -> TrueApiError {
+    TrueApiError::Message(
+        StatusCode::NOT_FOUND,
+        format!("Заказ с идентификатором {uuid} не найден"),
+    )
+}
+
+/// Look the caller's order up and read it (which moves its lifecycle).
+fn observe(ctx: &RequestContext, headers: &HeaderMap, uuid: &str) -> Result<Order, TrueApiError> {
+    let claims = authenticate(headers, ctx)?;
+    if uuid.len() != 36 || !uuid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+        return Err(TrueApiError::bad_request(format!(
+            "Некорректный идентификатор заказа: {uuid}"
+        )));
+    }
+    let rules = ctx.platform.lifecycles.rules(&ctx.namespace, KIND);
+    let mut orders = ctx
+        .namespace
+        .store::<Orders>()
+        .0
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let order = orders
+        .get_mut(uuid)
+        .filter(|order| order.owner == claims.inn)
+        .ok_or_else(|| not_found(uuid))?;
+    order.lifecycle.observe(&rules, ctx.now());
+    Ok(order.clone())
+}
+
+/// `GET /cises/orders/{uuid}/status`: the bare JSON string.
+pub async fn status(ctx: RequestContext, headers: HeaderMap, Path(uuid): Path<String>) -> Response {
+    match observe(&ctx, &headers, &uuid) {
+        Ok(order) => axum::Json(order.lifecycle.state()).into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// `GET /cises/orders/{uuid}/result`: a ZIP holding [`RESULT_FILE`], once the order succeeded.
+pub async fn result(ctx: RequestContext, headers: HeaderMap, Path(uuid): Path<String>) -> Response {
+    let order = match observe(&ctx, &headers, &uuid) {
+        Ok(order) => order,
+        Err(error) => return error.into_response(),
+    };
+    match order.lifecycle.state() {
+        SUCCESS => {}
+        EXPIRED => {
+            return TrueApiError::Message(StatusCode::NOT_FOUND, format!("Заказ {uuid} устарел")).into_response();
+        }
+        other => {
+            return TrueApiError::Message(
+                StatusCode::NOT_FOUND,
+                format!("Результат заказа {uuid} не готов: статус {other}"),
+            )
+            .into_response();
+        }
+    }
+    match zip_rows(&order.rows) {
+        Ok(bytes) => {
+            let mut response = (StatusCode::OK, bytes).into_response();
+            response
+                .headers_mut()
+                .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+            response
+        }
+        Err(message) => TrueApiError::Message(StatusCode::INTERNAL_SERVER_ERROR, message).into_response(),
+    }
+}
+
+fn zip_rows(rows: &[serde_json::Value]) -> Result<Vec<u8>, String> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    // A fixed timestamp keeps the bytes deterministic.
+    let options = zip::write::SimpleFileOptions::default().last_modified_time(zip::DateTime::default());
+    writer.start_file(RESULT_FILE, options).map_err(|e| e.to_string())?;
+    let text = serde_json::to_vec(rows).map_err(|e| e.to_string())?;
+    writer.write_all(&text).map_err(|e| e.to_string())?;
+    Ok(writer.finish().map_err(|e| e.to_string())?.into_inner())
+}
