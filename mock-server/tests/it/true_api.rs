@@ -470,3 +470,94 @@ async fn order_errors_and_overridden_transitions() {
         r#""SUCCESS""#
     );
 }
+
+fn codes() -> Vec<Value> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/true_api/codes.json");
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    file["codes"].as_array().unwrap().clone()
+}
+
+fn cis_where(predicate: impl Fn(&Value) -> bool) -> Vec<String> {
+    codes()
+        .into_iter()
+        .filter(|c| predicate(c))
+        .map(|c| c["cis"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn cises_info_shows_owners_their_codes_and_masks_the_rest() {
+    let harness = Harness::new();
+    let producer = token_for(&harness, "190440001237").await;
+    let own = cis_where(|c| c["owner_bin"] == "190440001237" && c["gtin"] == "04870001526016");
+    let sold = cis_where(|c| c["owner_bin"] == "850101400120" && c["gtin"] == "04870001526016");
+    let url = format!("{BASE}/cises/info");
+
+    let reply = post_with_token(
+        &harness,
+        &url,
+        &producer,
+        json!([own[0], sold[0], "0104870001526016210000000000000"]),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let body = reply.json();
+    let mine = &body[0]["cisInfo"];
+    assert_eq!(mine["ownerBin"], "190440001237");
+    assert_eq!(mine["ownerName"], "ТОО «Демо Производитель»");
+    assert_eq!(mine["productGroup"], "milk");
+    assert_eq!(mine["productGroupId"], 8);
+    assert_eq!(mine["requestedCis"], own[0]);
+    let theirs = &body[1]["cisInfo"];
+    assert_eq!(theirs["ownerBin"], "*****");
+    assert_eq!(theirs["ownerName"], "*****");
+    assert_eq!(
+        theirs["producerBin"], "190440001237",
+        "the producer sees its own production"
+    );
+    assert_eq!(body[2]["errorCode"], "404");
+    insta::assert_json_snapshot!("cises_info_owner", body[0]);
+
+    // Owning none of them: an empty array (changelog 2.x).
+    let only_sold = post_with_token(&harness, &url, &producer, json!([sold[0]])).await;
+    assert_eq!(only_sold.json(), json!([]));
+    let retailer = token_for(&harness, "850101400120").await;
+    let retail = post_with_token(&harness, &url, &retailer, json!([sold[0]]))
+        .await
+        .json();
+    assert_eq!(retail[0]["cisInfo"]["ownerBin"], "850101400120");
+}
+
+#[tokio::test]
+async fn cises_info_errors() {
+    let harness = Harness::new();
+    let producer = token_for(&harness, "190440001237").await;
+    let url = format!("{BASE}/cises/info");
+    let empty = post_with_token(&harness, &url, &producer, json!([])).await;
+    assert_eq!(empty.json(), json!({"error_message": "В запросе не указан ни один КМ"}));
+    let object = post_with_token(&harness, &url, &producer, json!({"codes": []})).await;
+    assert_eq!(object.status, StatusCode::BAD_REQUEST);
+    assert!(
+        object.json()["error_message"]
+            .as_str()
+            .unwrap()
+            .starts_with("JSON parse error")
+    );
+    let unknown = post_with_token(&harness, &url, &producer, json!(["nope"])).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(unknown.bytes.is_empty());
+    let too_many: Vec<String> = (0..1001).map(|i| format!("c{i}")).collect();
+    assert_eq!(
+        post_with_token(&harness, &url, &producer, json!(too_many)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    // No contract for water: 403 with the doc's (lower-case) text.
+    let water = cis_where(|c| c["owner_bin"] == "190440001237" && c["gtin"] == "04870003010926");
+    let refused = post_with_token(&harness, &url, &producer, json!([water[0]])).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        refused.json(),
+        json!({"error_message": "отсутствует действующий договор по ТГ"})
+    );
+    assert_eq!(harness.post(&url, json!(["x"])).await.status, StatusCode::UNAUTHORIZED);
+}

@@ -6,6 +6,7 @@
 mod auth;
 pub mod data;
 pub mod error;
+mod info;
 pub mod orders;
 pub mod pki;
 
@@ -24,7 +25,7 @@ use crate::platform::VendorApi;
 use crate::platform::routes::RouteSpec;
 use crate::platform::store::{Store, StoreContext, StoreFactory};
 
-use data::{Code, CodesFile, Participant, ParticipantsFile};
+use data::{Code, CodesFile, Participant, ParticipantsFile, Product};
 use error::TrueApiError;
 
 /// The API's short name.
@@ -38,6 +39,12 @@ const ROUTES: &[RouteSpec] = &[
         api: NAME,
         method: http::Method::POST,
         path: "/api/v3/true-api/cises/my",
+        required: &[],
+    },
+    RouteSpec {
+        api: NAME,
+        method: http::Method::POST,
+        path: "/api/v3/true-api/cises/info",
         required: &[],
     },
     RouteSpec::get(NAME, "/api/v3/true-api/cises/orders/{uuid}/status", &[]),
@@ -105,11 +112,21 @@ pub struct TrueApi {
     by_bin: HashMap<String, usize>,
     trust: pki::Trust,
     codes: Vec<Code>,
+    by_cis: HashMap<String, usize>,
+    products: Vec<Product>,
 }
 
 impl TrueApi {
     fn participant(&self, bin: &str) -> Option<&Participant> {
         self.by_bin.get(bin).map(|&i| &self.participants[i])
+    }
+
+    fn code(&self, cis: &str) -> Option<&Code> {
+        self.by_cis.get(cis).map(|&i| &self.codes[i])
+    }
+
+    fn product(&self, gtin: &str) -> Option<&Product> {
+        self.products.iter().find(|p| p.gtin == gtin)
     }
 }
 
@@ -163,12 +180,20 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         participants: participants.participants,
         by_bin,
         trust,
+        by_cis: codes
+            .codes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.cis.clone(), i))
+            .collect(),
         codes: codes.codes,
+        products: codes.products,
     });
     let router = Router::new()
         .route("/api/v3/true-api/auth/key", get(auth::key))
         .route("/api/v3/true-api/auth/simpleSignIn", post(auth::simple_sign_in))
         .route("/api/v3/true-api/cises/my", post(orders::create))
+        .route("/api/v3/true-api/cises/info", post(info::cises_info))
         .route("/api/v3/true-api/cises/orders/{uuid}/status", get(orders::status))
         .route("/api/v3/true-api/cises/orders/{uuid}/result", get(orders::result))
         .route("/api/v3/true-api/{*rest}", any(auth::unknown_route))
