@@ -96,7 +96,7 @@ async fn the_full_flow_with_rsa_and_ec_keys_of_every_participant() {
             assert_eq!(claims["pid"], participant["pid"]);
             assert!(claims["product_group_info"].is_array());
             // The token opens the API: an unbuilt method is then a plain 404.
-            let reply = with_token(&harness, &format!("{BASE}/cises/history?code=x"), &token).await;
+            let reply = with_token(&harness, &format!("{BASE}/doc/listV2?limit=1"), &token).await;
             assert_eq!(reply.status, StatusCode::NOT_FOUND);
             assert_eq!(
                 reply.json(),
@@ -551,13 +551,72 @@ async fn cises_info_errors() {
         post_with_token(&harness, &url, &producer, json!(too_many)).await.status,
         StatusCode::BAD_REQUEST
     );
-    // No contract for water: 403 with the doc's (lower-case) text.
-    let water = cis_where(|c| c["owner_bin"] == "190440001237" && c["gtin"] == "04870003010926");
-    let refused = post_with_token(&harness, &url, &producer, json!([water[0]])).await;
+    // No contract for alcohol: 403 with the doc's (lower-case) text.
+    let beer = cis_where(|c| c["owner_bin"] == "190440001237" && c["gtin"] == "04870003010926");
+    let refused = post_with_token(&harness, &url, &producer, json!([beer[0]])).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(
         refused.json(),
         json!({"error_message": "отсутствует действующий договор по ТГ"})
     );
     assert_eq!(harness.post(&url, json!(["x"])).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn cises_history_answers_the_owners_codes() {
+    let harness = Harness::new();
+    let producer = token_for(&harness, "190440001237").await;
+    let own = cis_where(|c| c["owner_bin"] == "190440001237" && c["gtin"] == "04870001526016");
+    let sold = cis_where(|c| c["owner_bin"] == "850101400120");
+    let history = |code: &str| {
+        format!(
+            "{BASE}/cises/history?code={}",
+            serde_urlencoded::to_string([("v", code)]).unwrap()[2..].to_owned()
+        )
+    };
+    let found = with_token(&harness, &history(&own[0]), &producer).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text());
+    assert_eq!(found.json()["cis"], own[0]);
+    assert_eq!(found.json()["ownerName"], "ТОО «Демо Производитель»");
+    let others = with_token(&harness, &history(&sold[0]), &producer).await;
+    assert_eq!(others.json(), json!({"error_message": "КМ не найдены"}));
+    let bad = with_token(&harness, &history("not-a-code"), &producer).await;
+    assert_eq!(bad.json(), json!({"error_message": "Неверный формат КМ"}));
+    let bad_gtin = with_token(&harness, &history("0104870001526017211234567"), &producer).await;
+    assert_eq!(bad_gtin.json(), json!({"error_message": "Неизвестный GTIN"}));
+    let missing = with_token(&harness, &format!("{BASE}/cises/history"), &producer).await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn product_gtin_pages_the_callers_products() {
+    let harness = Harness::new();
+    let producer = token_for(&harness, "190440001237").await;
+    let page = |query: &str| format!("{BASE}/product/gtin?{query}");
+    let all = with_token(&harness, &page("pg=milk"), &producer).await.json();
+    assert_eq!(all, json!({"gtins": ["04870001526016", "04870002979712"], "total": 2}));
+    let first = with_token(&harness, &page("pg=milk&limit=1&page=0"), &producer)
+        .await
+        .json();
+    let second = with_token(&harness, &page("pg=milk&limit=1&page=1"), &producer)
+        .await
+        .json();
+    assert_eq!(first["gtins"], json!(["04870001526016"]));
+    assert_eq!(second["gtins"], json!(["04870002979712"]));
+    assert_eq!(second["total"], 2);
+    let past = with_token(&harness, &page("pg=milk&limit=1&page=2"), &producer)
+        .await
+        .json();
+    assert_eq!(past, json!({"gtins": [], "total": 2}));
+    let shoe = with_token(&harness, &page("pg=shoe"), &producer).await;
+    assert_eq!(
+        shoe.json(),
+        json!({"error_message": "Could not determine product group by name 'shoe'"})
+    );
+    assert_eq!(
+        with_token(&harness, &page("pg=milk&limit=10001"), &producer)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
 }

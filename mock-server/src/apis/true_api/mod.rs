@@ -9,6 +9,7 @@ pub mod error;
 mod info;
 pub mod orders;
 pub mod pki;
+mod products;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -48,6 +49,8 @@ const ROUTES: &[RouteSpec] = &[
         required: &[],
     },
     RouteSpec::get(NAME, "/api/v3/true-api/cises/orders/{uuid}/status", &[]),
+    RouteSpec::get(NAME, "/api/v3/true-api/cises/history", &[&["code"]]),
+    RouteSpec::get(NAME, "/api/v3/true-api/product/gtin", &[&["pg"]]),
     RouteSpec::get(NAME, "/api/v3/true-api/cises/orders/{uuid}/result", &[]),
     RouteSpec {
         api: NAME,
@@ -194,6 +197,8 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         .route("/api/v3/true-api/auth/simpleSignIn", post(auth::simple_sign_in))
         .route("/api/v3/true-api/cises/my", post(orders::create))
         .route("/api/v3/true-api/cises/info", post(info::cises_info))
+        .route("/api/v3/true-api/cises/history", get(products::history))
+        .route("/api/v3/true-api/product/gtin", get(products::gtins))
         .route("/api/v3/true-api/cises/orders/{uuid}/status", get(orders::status))
         .route("/api/v3/true-api/cises/orders/{uuid}/result", get(orders::result))
         .route("/api/v3/true-api/{*rest}", any(auth::unknown_route))
