@@ -620,3 +620,23 @@ async fn product_gtin_pages_the_callers_products() {
         StatusCode::BAD_REQUEST
     );
 }
+
+#[tokio::test]
+async fn expired_challenges_are_pruned_so_the_store_stays_bounded() {
+    let harness = Harness::new();
+    harness.post("/__admin/clock/freeze", json!({})).await;
+    for _ in 0..1024 {
+        challenge(&harness).await;
+    }
+    harness.post("/__admin/clock/advance", json!({"seconds": 301})).await;
+    let (uuid, data) = challenge(&harness).await;
+    let snapshot = harness.server.platform().namespaces.get("default").unwrap().snapshot();
+    assert_eq!(snapshot["true_api_auth"]["challenges"].as_array().unwrap().len(), 1);
+    // The fresh one still works.
+    assert_eq!(
+        sign_in(&harness, json!({"uuid": uuid, "data": sign(0, "ec", data.as_bytes())}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}

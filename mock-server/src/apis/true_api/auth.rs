@@ -53,7 +53,7 @@ fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// `GET /auth/key`.
-pub async fn key(ctx: RequestContext) -> Response {
+pub async fn key(State(api): State<Arc<TrueApi>>, ctx: RequestContext) -> Response {
     let (uuid, data) = ctx.namespace.rng().with(|rng| {
         let uuid = crate::platform::rng::uuid_v4(rng);
         // The doc's sample `data` is 30 upper-case letters.
@@ -61,14 +61,22 @@ pub async fn key(ctx: RequestContext) -> Response {
         (uuid, data)
     });
     let state = ctx.namespace.store::<AuthState>();
-    lock(&state.challenges).insert(
+    let now = ctx.now();
+    let mut challenges = lock(&state.challenges);
+    // Expired challenges can never be used: drop them now and then, so the map stays small.
+    if challenges.len() >= 1024 {
+        let ttl = TimeDelta::seconds(api.config.challenge_ttl_secs.min(i64::MAX as u64 / 1000) as i64);
+        challenges.retain(|_, challenge| now < challenge.issued_at + ttl);
+    }
+    challenges.insert(
         uuid.clone(),
         Challenge {
             data: data.clone(),
-            issued_at: ctx.now(),
+            issued_at: now,
             used: false,
         },
     );
+    drop(challenges);
     axum::Json(json!({ "uuid": uuid, "data": data })).into_response()
 }
 
