@@ -25,6 +25,15 @@ impl<'a> QueryParams<'a> {
             .map(|(_, value)| value.as_ref())
     }
 
+    /// Every value of a repeated `name` (`values=a&values=b`), in order; commas are no separators.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.as_ref())
+            .collect()
+    }
+
     /// The first value of `name` unless absent or empty.
     pub fn non_empty(&self, name: &str) -> Option<&str> {
         self.get(name).filter(|value| !value.is_empty())

@@ -640,3 +640,57 @@ async fn expired_challenges_are_pruned_so_the_store_stays_bounded() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn cises_list_takes_repeated_values_and_answers_the_callers_codes() {
+    let harness = Harness::new();
+    let producer = token_for(&harness, "190440001237").await;
+    let own = cis_where(|c| c["owner_bin"] == "190440001237" && c["gtin"] == "04870001526016");
+    let sold = cis_where(|c| c["owner_bin"] == "850101400120");
+    let url = format!("{BASE}/cises/list?values={}&values={}&values=unknown", own[0], sold[0]);
+    let reply = post_with_token(&harness, &url, &producer, json!(null)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let rows = reply.json();
+    assert_eq!(rows.as_array().unwrap().len(), 1, "only the caller's own code");
+    assert_eq!(rows[0]["cis"], own[0]);
+    assert_eq!(rows[0]["productGroupId"], 8);
+    let none = post_with_token(
+        &harness,
+        &format!("{BASE}/cises/list?values=a,b"),
+        &producer,
+        json!(null),
+    )
+    .await;
+    assert_eq!(
+        none.json(),
+        json!({"error_message": "КМ не найдены"}),
+        "a comma is no separator"
+    );
+    let missing = post_with_token(&harness, &format!("{BASE}/cises/list"), &producer, json!(null)).await;
+    assert_eq!(
+        missing.json(),
+        json!({"error_message": "Отсутствует обязательный параметр: values"})
+    );
+}
+
+#[tokio::test]
+async fn products_info_describes_the_product_behind_a_code() {
+    let harness = Harness::new();
+    let producer = token_for(&harness, "190440001237").await;
+    let unit = cis_where(|c| c["owner_bin"] == "190440001237" && c["gtin"] == "04870001526016");
+    let boxes = cis_where(|c| c["owner_bin"] == "190440001237" && c["package_type"] == "LEVEL1");
+    let info = |cis: &str| format!("{BASE}/products/info?cis={cis}");
+    let product = with_token(&harness, &info(&unit[0]), &producer).await.json();
+    assert_eq!(product["gtin"], "04870001526016");
+    assert_eq!(product["packageType"], "trade-unit");
+    assert_eq!(product["innerUnitCount"], 1);
+    assert_eq!(product["name"], "Молоко пастеризованное 2,5%, 1 л");
+    let pack = with_token(&harness, &info(&boxes[0]), &producer).await.json();
+    assert_eq!(pack["packageType"], "inner-pack");
+    assert_eq!(pack["innerUnitCount"], 3);
+    let bad = with_token(&harness, &info("garbage"), &producer).await;
+    assert_eq!(bad.json(), json!({"error_message": "Неверный формат КМ"}));
+    let other = token_for(&harness, "210540004569").await;
+    let foreign = with_token(&harness, &info(&unit[0]), &other).await;
+    assert_eq!(foreign.json(), json!({"error_message": "Продукт не найден"}));
+}

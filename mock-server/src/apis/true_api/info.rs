@@ -21,7 +21,7 @@ const MAX_CODES: usize = 1000;
 const MASK: &str = "*****";
 
 /// Product group ids of §9.1.
-fn group_id(name: &str) -> Option<u32> {
+pub fn group_id(name: &str) -> Option<u32> {
     match name {
         "shoes" => Some(2),
         "tobacco" => Some(3),

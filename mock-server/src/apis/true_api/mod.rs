@@ -51,6 +51,13 @@ const ROUTES: &[RouteSpec] = &[
     RouteSpec::get(NAME, "/api/v3/true-api/cises/orders/{uuid}/status", &[]),
     RouteSpec::get(NAME, "/api/v3/true-api/cises/history", &[&["code"]]),
     RouteSpec::get(NAME, "/api/v3/true-api/product/gtin", &[&["pg"]]),
+    RouteSpec::get(NAME, "/api/v3/true-api/products/info", &[&["cis"]]),
+    RouteSpec {
+        api: NAME,
+        method: http::Method::POST,
+        path: "/api/v3/true-api/cises/list",
+        required: &[&["values"]],
+    },
     RouteSpec::get(NAME, "/api/v3/true-api/cises/orders/{uuid}/result", &[]),
     RouteSpec {
         api: NAME,
@@ -169,6 +176,17 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         message: e.to_string(),
     })?;
     let (codes_file, codes) = fixtures.load::<CodesFile>(NAME, "codes.json")?;
+    let bad_gtin = codes
+        .products
+        .iter()
+        .map(|p| &p.gtin)
+        .chain(codes.codes.iter().map(|c| &c.gtin));
+    if let Some(gtin) = bad_gtin.into_iter().find(|gtin| !orders::is_valid_gtin14(gtin)) {
+        return Err(FixtureError::Invalid {
+            file: codes_file,
+            message: format!("{gtin:?} is not a GTIN-14 with a valid check digit"),
+        });
+    }
     if let Some(code) = codes.codes.iter().find(|c| !by_bin.contains_key(&c.owner_bin)) {
         return Err(FixtureError::Invalid {
             file: codes_file,
@@ -198,6 +216,8 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         .route("/api/v3/true-api/cises/my", post(orders::create))
         .route("/api/v3/true-api/cises/info", post(info::cises_info))
         .route("/api/v3/true-api/cises/history", get(products::history))
+        .route("/api/v3/true-api/cises/list", post(products::list))
+        .route("/api/v3/true-api/products/info", get(products::product_info))
         .route("/api/v3/true-api/product/gtin", get(products::gtins))
         .route("/api/v3/true-api/cises/orders/{uuid}/status", get(orders::status))
         .route("/api/v3/true-api/cises/orders/{uuid}/result", get(orders::result))

@@ -1,4 +1,6 @@
-//! Codes and products by query: `GET /cises/history` (§5.10) and `GET /product/gtin` (§6.1).
+//! Codes and products by query: `POST /cises/list` (§5.8), `GET /cises/history` (§5.10),
+//! `GET /product/gtin` (§6.1) and `GET /products/info` (§6.2). Only the caller's own codes are
+//! answered (changelog 2.x, L5200).
 
 use std::sync::Arc;
 
@@ -97,4 +99,109 @@ pub async fn gtins(State(api): State<Arc<TrueApi>>, ctx: RequestContext, headers
         .collect();
     let page_items: Vec<&str> = all.iter().skip(page * limit).take(limit).copied().collect();
     axum::Json(json!({ "gtins": page_items, "total": all.len() })).into_response()
+}
+
+/// At most this many `values` (§5.8).
+const MAX_VALUES: usize = 1000;
+
+/// `POST /cises/list?values=…&values=…` (no body): the caller's codes among `values`.
+pub async fn list(State(api): State<Arc<TrueApi>>, ctx: RequestContext, headers: HeaderMap, uri: Uri) -> Response {
+    let claims = match authenticate(&headers, &ctx) {
+        Ok(claims) => claims,
+        Err(error) => return error.into_response(),
+    };
+    let query = QueryParams::parse(uri.query());
+    let values: Vec<&str> = query.all("values").into_iter().filter(|v| !v.is_empty()).collect();
+    if values.is_empty() {
+        return TrueApiError::bad_request("Отсутствует обязательный параметр: values").into_response();
+    }
+    if values.len() > MAX_VALUES {
+        return TrueApiError::bad_request(format!("Не более {MAX_VALUES} КИ в запросе, получено {}", values.len()))
+            .into_response();
+    }
+    let found: Vec<(&str, &super::data::Code)> = values
+        .iter()
+        .filter_map(|requested| api.code(requested).map(|code| (*requested, code)))
+        .collect();
+    if found.is_empty() {
+        return TrueApiError::Message(StatusCode::NOT_FOUND, "КМ не найдены".into()).into_response();
+    }
+    let name_of = |bin: &str| api.participant(bin).map(|p| p.name.clone());
+    let rows: Vec<serde_json::Value> = found
+        .into_iter()
+        .filter(|(_, code)| code.owner_bin == claims.inn)
+        .map(|(requested, code)| {
+            let product = api.product(&code.gtin);
+            json!({
+                "requestedCis": requested,
+                "cis": code.cis,
+                "status": code.status,
+                "gtin": code.gtin,
+                "productName": product.map(|p| p.name.clone()),
+                "productGroup": product.map(|p| p.product_group.clone()),
+                "productGroupId": product.and_then(|p| super::info::group_id(&p.product_group)),
+                "packageType": code.package_type,
+                "producedDate": format!("{}T00:00:00.000Z", code.produced_date),
+                "producerBin": code.producer_bin,
+                "producerName": name_of(&code.producer_bin),
+                "ownerBin": code.owner_bin,
+                "ownerName": name_of(&code.owner_bin),
+                "parent": code.parent,
+                "child": code.child,
+            })
+        })
+        .collect();
+    axum::Json(rows).into_response()
+}
+
+/// §6.2's package types for §9.2's levels.
+fn product_package(level: &str) -> &'static str {
+    match level {
+        "UNIT" => "trade-unit",
+        "LEVEL1" => "inner-pack",
+        "LEVEL2" => "box",
+        _ => "pallet",
+    }
+}
+
+/// `GET /products/info?cis=…`: the product behind one of the caller's codes.
+pub async fn product_info(
+    State(api): State<Arc<TrueApi>>,
+    ctx: RequestContext,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let claims = match authenticate(&headers, &ctx) {
+        Ok(claims) => claims,
+        Err(error) => return error.into_response(),
+    };
+    let query = QueryParams::parse(uri.query());
+    let Some(cis) = query.non_empty("cis") else {
+        return TrueApiError::bad_request("Отсутствует обязательный параметр: cis").into_response();
+    };
+    if !(cis.starts_with("01") && cis.get(16..18) == Some("21") && cis.len() > 18) {
+        return TrueApiError::bad_request("Неверный формат КМ").into_response();
+    }
+    let code = api.code(cis).filter(|code| code.owner_bin == claims.inn);
+    let product = code.and_then(|code| {
+        let unit_gtin = if code.package_type == "UNIT" {
+            code.gtin.clone()
+        } else {
+            format!("0{}", &code.gtin[1..])
+        };
+        let index = api.products.iter().position(|p| p.gtin[..13] == unit_gtin[..13])?;
+        Some((code, index, &api.products[index]))
+    });
+    let Some((code, index, product)) = product else {
+        return TrueApiError::Message(StatusCode::NOT_FOUND, "Продукт не найден".into()).into_response();
+    };
+    axum::Json(json!({
+        "id": index + 1,
+        "name": product.name,
+        "gtin": code.gtin,
+        "packageType": product_package(&code.package_type),
+        "innerUnitCount": if code.package_type == "UNIT" { 1 } else { code.child.len() },
+        "specificAttributes": { "tnVed10": product.tnved10, "productGroup": product.product_group },
+    }))
+    .into_response()
 }
