@@ -694,3 +694,54 @@ async fn products_info_describes_the_product_behind_a_code() {
     let foreign = with_token(&harness, &info(&unit[0]), &other).await;
     assert_eq!(foreign.json(), json!({"error_message": "Продукт не найден"}));
 }
+
+#[tokio::test]
+async fn units_count_and_aggregated_list_walk_the_aggregation() {
+    let harness = Harness::new();
+    let producer = token_for(&harness, "190440001237").await;
+    let all = codes();
+    let milk_box = all
+        .iter()
+        .find(|c| c["package_type"] == "LEVEL1" && c["owner_bin"] == "190440001237")
+        .unwrap();
+    let box_cis = milk_box["cis"].as_str().unwrap();
+    let first_child = milk_box["child"][0].as_str().unwrap();
+    let unit_gtin = all.iter().find(|c| c["cis"] == first_child).unwrap()["gtin"].clone();
+
+    let counts = post_with_token(
+        &harness,
+        &format!("{BASE}/cis/cises-units-count"),
+        &producer,
+        json!([box_cis, first_child, "unknown"]),
+    )
+    .await;
+    assert_eq!(counts.status, StatusCode::OK, "{}", counts.text());
+    let body = counts.json();
+    assert_eq!(body["cisesCounts"][box_cis], 3);
+    assert_eq!(body["cisesCounts"][first_child], 1);
+    assert_eq!(body["cisesCounts"]["unknown"], 0);
+    assert_eq!(body["gtinsCounts"][unit_gtin.as_str().unwrap()], 4);
+
+    let list = with_token(
+        &harness,
+        &format!("{BASE}/cises/aggregated/list?codes={box_cis}&codes={first_child}&pg=milk"),
+        &producer,
+    )
+    .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text());
+    let tree = list.json();
+    assert_eq!(tree[box_cis].as_object().unwrap().len(), 3);
+    assert_eq!(tree[box_cis][first_child], json!([]));
+    assert_eq!(
+        tree[first_child],
+        json!({}),
+        "a code without children maps to an empty object"
+    );
+    let none = with_token(&harness, &format!("{BASE}/cises/aggregated/list?codes=nope"), &producer).await;
+    assert_eq!(none.json(), json!({"error_message": "КМ не найдены"}));
+    let missing = with_token(&harness, &format!("{BASE}/cises/aggregated/list?pg=milk"), &producer).await;
+    assert_eq!(
+        missing.json(),
+        json!({"error_message": "Отсутствует обязательный параметр: codes"})
+    );
+}

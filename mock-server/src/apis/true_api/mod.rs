@@ -3,6 +3,7 @@
 //! tokens, and the API's error formats (§2). Every other path needs a token and answers
 //! «Метод с указанным URL не найден» until its section is built.
 
+mod aggregation;
 mod auth;
 pub mod data;
 pub mod error;
@@ -52,6 +53,13 @@ const ROUTES: &[RouteSpec] = &[
     RouteSpec::get(NAME, "/api/v3/true-api/cises/history", &[&["code"]]),
     RouteSpec::get(NAME, "/api/v3/true-api/product/gtin", &[&["pg"]]),
     RouteSpec::get(NAME, "/api/v3/true-api/products/info", &[&["cis"]]),
+    RouteSpec::get(NAME, "/api/v3/true-api/cises/aggregated/list", &[&["codes"]]),
+    RouteSpec {
+        api: NAME,
+        method: http::Method::POST,
+        path: "/api/v3/true-api/cis/cises-units-count",
+        required: &[],
+    },
     RouteSpec {
         api: NAME,
         method: http::Method::POST,
@@ -216,6 +224,11 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         .route("/api/v3/true-api/cises/my", post(orders::create))
         .route("/api/v3/true-api/cises/info", post(info::cises_info))
         .route("/api/v3/true-api/cises/history", get(products::history))
+        .route("/api/v3/true-api/cis/cises-units-count", post(aggregation::units_count))
+        .route(
+            "/api/v3/true-api/cises/aggregated/list",
+            get(aggregation::aggregated_list),
+        )
         .route("/api/v3/true-api/cises/list", post(products::list))
         .route("/api/v3/true-api/products/info", get(products::product_info))
         .route("/api/v3/true-api/product/gtin", get(products::gtins))
