@@ -7,15 +7,14 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, StatusCode, Uri};
+use http::{StatusCode, Uri};
 use serde_json::{Map, Value, json};
 
 use super::TrueApi;
-use super::auth::{authenticate, parse_body};
+use super::auth::{Caller, parse_body};
 use super::data::Code;
 use super::error::TrueApiError;
 use crate::apis::query::QueryParams;
-use crate::platform::RequestContext;
 
 const MAX_CODES: usize = 1000;
 
@@ -31,15 +30,7 @@ fn units<'a>(api: &'a TrueApi, code: &'a Code, depth: usize, out: &mut Vec<&'a C
 }
 
 /// `POST /cis/cises-units-count`: how many units each code holds, and per GTIN.
-pub async fn units_count(
-    State(api): State<Arc<TrueApi>>,
-    ctx: RequestContext,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Err(error) = authenticate(&headers, &ctx) {
-        return error.into_response();
-    }
+pub async fn units_count(State(api): State<Arc<TrueApi>>, _caller: Caller, body: Bytes) -> Response {
     let codes: Vec<String> = match parse_body(&body) {
         Ok(codes) => codes,
         Err(error) => return error.into_response(),
@@ -60,16 +51,7 @@ pub async fn units_count(
 }
 
 /// `GET /cises/aggregated/list?codes=…&codes=…&pg=…`: each code's children and their children.
-pub async fn aggregated_list(
-    State(api): State<Arc<TrueApi>>,
-    ctx: RequestContext,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    let claims = match authenticate(&headers, &ctx) {
-        Ok(claims) => claims,
-        Err(error) => return error.into_response(),
-    };
+pub async fn aggregated_list(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, uri: Uri) -> Response {
     let query = QueryParams::parse(uri.query());
     let codes: Vec<&str> = query.all("codes").into_iter().filter(|c| !c.is_empty()).collect();
     if codes.is_empty() {

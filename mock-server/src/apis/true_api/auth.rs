@@ -245,12 +245,24 @@ pub fn authenticate(headers: &HeaderMap, ctx: &RequestContext) -> Result<Claims,
     Ok(claims)
 }
 
-/// Any other path: authentication first (as the real gateway does), then «Метод … не найден».
-pub async fn unknown_route(ctx: RequestContext, headers: HeaderMap) -> Response {
-    match authenticate(&headers, &ctx) {
-        Err(error) => error.into_response(),
-        Ok(_) => TrueApiError::Message(StatusCode::NOT_FOUND, NOT_FOUND_URL.into()).into_response(),
+/// The participant a request acts for: `Authorization: Bearer` checked on the namespace clock.
+/// Extract it before the body, so authentication comes first, as at the real gateway.
+pub struct Caller(pub Claims);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, state: &S) -> Result<Self, Response> {
+        let ctx = RequestContext::from_request_parts(parts, state).await?;
+        authenticate(&parts.headers, &ctx)
+            .map(Caller)
+            .map_err(IntoResponse::into_response)
     }
+}
+
+/// Any other path: authentication first (as the real gateway does), then «Метод … не найден».
+pub async fn unknown_route(_caller: Caller) -> Response {
+    TrueApiError::Message(StatusCode::NOT_FOUND, NOT_FOUND_URL.into()).into_response()
 }
 
 /// The JSON body of an admin call; errors say what is accepted.

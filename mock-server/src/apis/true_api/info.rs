@@ -7,14 +7,13 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use serde_json::{Value, json};
 
 use super::TrueApi;
-use super::auth::{authenticate, parse_body};
+use super::auth::{Caller, parse_body};
 use super::data::Code;
 use super::error::TrueApiError;
-use crate::platform::RequestContext;
 
 /// At most this many codes per request (§5.5).
 const MAX_CODES: usize = 1000;
@@ -33,16 +32,7 @@ pub fn group_id(name: &str) -> Option<u32> {
 }
 
 /// `POST /cises/info`.
-pub async fn cises_info(
-    State(api): State<Arc<TrueApi>>,
-    ctx: RequestContext,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let claims = match authenticate(&headers, &ctx) {
-        Ok(claims) => claims,
-        Err(error) => return error.into_response(),
-    };
+pub async fn cises_info(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, body: Bytes) -> Response {
     let codes: Vec<String> = match parse_body(&body) {
         Ok(codes) => codes,
         Err(error) => return error.into_response(),

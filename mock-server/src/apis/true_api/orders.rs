@@ -10,12 +10,12 @@ use std::sync::{Arc, Mutex};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderValue, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::TrueApi;
-use super::auth::authenticate;
+use super::auth::Caller;
 use super::error::TrueApiError;
 use crate::platform::RequestContext;
 use crate::platform::lifecycle::{Lifecycle, LifecycleSpec, TransitionRule, Trigger};
@@ -115,11 +115,12 @@ pub fn is_valid_gtin14(gtin: &str) -> bool {
 }
 
 /// `POST /cises/my`.
-pub async fn create(State(api): State<Arc<TrueApi>>, ctx: RequestContext, headers: HeaderMap, body: Bytes) -> Response {
-    let claims = match authenticate(&headers, &ctx) {
-        Ok(claims) => claims,
-        Err(error) => return error.into_response(),
-    };
+pub async fn create(
+    State(api): State<Arc<TrueApi>>,
+    ctx: RequestContext,
+    Caller(claims): Caller,
+    body: Bytes,
+) -> Response {
     let request: OrderRequest = match super::auth::parse_body(&body) {
         Ok(request) => request,
         Err(error) => return error.into_response(),
@@ -171,8 +172,7 @@ fn not_found(uuid: &str) -> TrueApiError {
 }
 
 /// Look the caller's order up and read it (which moves its lifecycle).
-fn observe(ctx: &RequestContext, headers: &HeaderMap, uuid: &str) -> Result<Order, TrueApiError> {
-    let claims = authenticate(headers, ctx)?;
+fn observe(ctx: &RequestContext, claims: &super::auth::Claims, uuid: &str) -> Result<Order, TrueApiError> {
     if uuid.len() != 36 || !uuid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
         return Err(TrueApiError::bad_request(format!(
             "Некорректный идентификатор заказа: {uuid}"
@@ -194,16 +194,16 @@ fn observe(ctx: &RequestContext, headers: &HeaderMap, uuid: &str) -> Result<Orde
 }
 
 /// `GET /cises/orders/{uuid}/status`: the bare JSON string.
-pub async fn status(ctx: RequestContext, headers: HeaderMap, Path(uuid): Path<String>) -> Response {
-    match observe(&ctx, &headers, &uuid) {
+pub async fn status(ctx: RequestContext, Caller(claims): Caller, Path(uuid): Path<String>) -> Response {
+    match observe(&ctx, &claims, &uuid) {
         Ok(order) => axum::Json(order.lifecycle.state()).into_response(),
         Err(error) => error.into_response(),
     }
 }
 
 /// `GET /cises/orders/{uuid}/result`: a ZIP holding [`RESULT_FILE`], once the order succeeded.
-pub async fn result(ctx: RequestContext, headers: HeaderMap, Path(uuid): Path<String>) -> Response {
-    let order = match observe(&ctx, &headers, &uuid) {
+pub async fn result(ctx: RequestContext, Caller(claims): Caller, Path(uuid): Path<String>) -> Response {
+    let order = match observe(&ctx, &claims, &uuid) {
         Ok(order) => order,
         Err(error) => return error.into_response(),
     };

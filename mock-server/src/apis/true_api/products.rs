@@ -6,21 +6,16 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, StatusCode, Uri};
+use http::{StatusCode, Uri};
 use serde_json::json;
 
 use super::TrueApi;
-use super::auth::authenticate;
+use super::auth::Caller;
 use super::error::TrueApiError;
 use crate::apis::query::QueryParams;
-use crate::platform::RequestContext;
 
 /// `GET /cises/history?code=…` (formerly `/cises/{code}/history`): the code's current record.
-pub async fn history(State(api): State<Arc<TrueApi>>, ctx: RequestContext, headers: HeaderMap, uri: Uri) -> Response {
-    let claims = match authenticate(&headers, &ctx) {
-        Ok(claims) => claims,
-        Err(error) => return error.into_response(),
-    };
+pub async fn history(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, uri: Uri) -> Response {
     let query = QueryParams::parse(uri.query());
     let Some(code) = query.non_empty("code") else {
         return TrueApiError::bad_request("Отсутствует обязательный параметр: code").into_response();
@@ -65,11 +60,7 @@ pub async fn history(State(api): State<Arc<TrueApi>>, ctx: RequestContext, heade
 }
 
 /// `GET /product/gtin?pg=&limit=&page=`: the caller's products of a group, page by page.
-pub async fn gtins(State(api): State<Arc<TrueApi>>, ctx: RequestContext, headers: HeaderMap, uri: Uri) -> Response {
-    let claims = match authenticate(&headers, &ctx) {
-        Ok(claims) => claims,
-        Err(error) => return error.into_response(),
-    };
+pub async fn gtins(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, uri: Uri) -> Response {
     let query = QueryParams::parse(uri.query());
     let Some(group) = query.non_empty("pg") else {
         return TrueApiError::bad_request("Отсутствует обязательный параметр: pg").into_response();
@@ -105,11 +96,7 @@ pub async fn gtins(State(api): State<Arc<TrueApi>>, ctx: RequestContext, headers
 const MAX_VALUES: usize = 1000;
 
 /// `POST /cises/list?values=…&values=…` (no body): the caller's codes among `values`.
-pub async fn list(State(api): State<Arc<TrueApi>>, ctx: RequestContext, headers: HeaderMap, uri: Uri) -> Response {
-    let claims = match authenticate(&headers, &ctx) {
-        Ok(claims) => claims,
-        Err(error) => return error.into_response(),
-    };
+pub async fn list(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, uri: Uri) -> Response {
     let query = QueryParams::parse(uri.query());
     let values: Vec<&str> = query.all("values").into_iter().filter(|v| !v.is_empty()).collect();
     if values.is_empty() {
@@ -165,16 +152,7 @@ fn product_package(level: &str) -> &'static str {
 }
 
 /// `GET /products/info?cis=…`: the product behind one of the caller's codes.
-pub async fn product_info(
-    State(api): State<Arc<TrueApi>>,
-    ctx: RequestContext,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    let claims = match authenticate(&headers, &ctx) {
-        Ok(claims) => claims,
-        Err(error) => return error.into_response(),
-    };
+pub async fn product_info(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, uri: Uri) -> Response {
     let query = QueryParams::parse(uri.query());
     let Some(cis) = query.non_empty("cis") else {
         return TrueApiError::bad_request("Отсутствует обязательный параметр: cis").into_response();
