@@ -27,6 +27,15 @@ impl RouteSpec {
         }
     }
 
+    pub const fn post(api: &'static str, path: &'static str, required: &'static [&'static [&'static str]]) -> Self {
+        Self {
+            api,
+            method: Method::POST,
+            path,
+            required,
+        }
+    }
+
     /// `GET /data/passport/list`, as shown in the journal.
     pub fn label(&self) -> String {
         format!("{} {}", self.method, self.path)

@@ -91,3 +91,10 @@ pub struct Code {
     pub parent: Option<String>,
     pub child: Vec<String>,
 }
+
+impl Code {
+    /// `produced_date` as the API's date-times (`2025-03-14T00:00:00.000Z`).
+    pub fn produced_at(&self) -> String {
+        format!("{}T00:00:00.000Z", self.produced_date)
+    }
+}

@@ -84,7 +84,6 @@ pub async fn cises_info(State(api): State<Arc<TrueApi>>, Caller(claims): Caller,
 
 fn info(api: &TrueApi, caller: &str, requested: &str, code: &Code) -> Value {
     let product = api.product(&code.gtin);
-    let name_of = |bin: &str| api.participant(bin).map(|p| p.name.clone());
     let owner = code.owner_bin == caller;
     let producer = code.producer_bin == caller;
     let masked = |visible: bool, value: Option<String>| if visible { json!(value) } else { json!(MASK) };
@@ -96,14 +95,14 @@ fn info(api: &TrueApi, caller: &str, requested: &str, code: &Code) -> Value {
         "productGroupId": product.and_then(|p| group_id(&p.product_group)),
         "productGroup": product.map(|p| p.product_group.clone()),
         "brand": product.and_then(|p| p.name.split(['«', '»']).nth(1).map(str::to_owned)),
-        "producedDate": format!("{}T00:00:00.000Z", code.produced_date),
+        "producedDate": code.produced_at(),
         "packageType": code.package_type,
         "ownerBin": masked(owner, Some(code.owner_bin.clone())),
-        "ownerName": masked(owner, name_of(&code.owner_bin)),
+        "ownerName": masked(owner, api.participant_name(&code.owner_bin)),
         "status": code.status,
         "child": code.child,
         "parent": code.parent,
         "producerBin": masked(owner || producer, Some(code.producer_bin.clone())),
-        "producerName": masked(owner || producer, name_of(&code.producer_bin)),
+        "producerName": masked(owner || producer, api.participant_name(&code.producer_bin)),
     })
 }

@@ -37,42 +37,17 @@ pub const PREFIX: &str = "/api/v3/true-api";
 
 const ROUTES: &[RouteSpec] = &[
     RouteSpec::get(NAME, "/api/v3/true-api/auth/key", &[]),
-    RouteSpec {
-        api: NAME,
-        method: http::Method::POST,
-        path: "/api/v3/true-api/cises/my",
-        required: &[],
-    },
-    RouteSpec {
-        api: NAME,
-        method: http::Method::POST,
-        path: "/api/v3/true-api/cises/info",
-        required: &[],
-    },
+    RouteSpec::post(NAME, "/api/v3/true-api/cises/my", &[]),
+    RouteSpec::post(NAME, "/api/v3/true-api/cises/info", &[]),
     RouteSpec::get(NAME, "/api/v3/true-api/cises/orders/{uuid}/status", &[]),
     RouteSpec::get(NAME, "/api/v3/true-api/cises/history", &[&["code"]]),
     RouteSpec::get(NAME, "/api/v3/true-api/product/gtin", &[&["pg"]]),
     RouteSpec::get(NAME, "/api/v3/true-api/products/info", &[&["cis"]]),
     RouteSpec::get(NAME, "/api/v3/true-api/cises/aggregated/list", &[&["codes"]]),
-    RouteSpec {
-        api: NAME,
-        method: http::Method::POST,
-        path: "/api/v3/true-api/cis/cises-units-count",
-        required: &[],
-    },
-    RouteSpec {
-        api: NAME,
-        method: http::Method::POST,
-        path: "/api/v3/true-api/cises/list",
-        required: &[&["values"]],
-    },
+    RouteSpec::post(NAME, "/api/v3/true-api/cis/cises-units-count", &[]),
+    RouteSpec::post(NAME, "/api/v3/true-api/cises/list", &[&["values"]]),
     RouteSpec::get(NAME, "/api/v3/true-api/cises/orders/{uuid}/result", &[]),
-    RouteSpec {
-        api: NAME,
-        method: http::Method::POST,
-        path: "/api/v3/true-api/auth/simpleSignIn",
-        required: &[],
-    },
+    RouteSpec::post(NAME, "/api/v3/true-api/auth/simpleSignIn", &[]),
 ];
 
 /// How strictly `/auth/simpleSignIn` checks the CMS.
@@ -141,6 +116,11 @@ impl TrueApi {
 
     fn code(&self, cis: &str) -> Option<&Code> {
         self.by_cis.get(cis).map(|&i| &self.codes[i])
+    }
+
+    /// The registered name of a participant, for the `…Name` fields.
+    fn participant_name(&self, bin: &str) -> Option<String> {
+        self.participant(bin).map(|p| p.name.clone())
     }
 
     fn product(&self, gtin: &str) -> Option<&Product> {

@@ -36,8 +36,7 @@ pub async fn history(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, ur
         return TrueApiError::Message(StatusCode::NOT_FOUND, "КМ не найдены".into()).into_response();
     };
     let product = api.product(&found.gtin);
-    let name_of = |bin: &str| api.participant(bin).map(|p| p.name.clone());
-    let produced = format!("{}T00:00:00.000Z", found.produced_date);
+    let produced = found.produced_at();
     axum::Json(json!({
         "cis": found.cis,
         "gtin": found.gtin,
@@ -45,12 +44,12 @@ pub async fn history(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, ur
         "producedDate": produced,
         "packageType": found.package_type,
         "ownerBin": found.owner_bin,
-        "ownerName": name_of(&found.owner_bin),
+        "ownerName": api.participant_name(&found.owner_bin),
         "status": found.status,
         "child": found.child,
         "parent": found.parent,
         "producerBin": found.producer_bin,
-        "producerName": name_of(&found.producer_bin),
+        "producerName": api.participant_name(&found.producer_bin),
         "timestamp": produced,
         "emissionDate": produced,
         "operationDate": produced,
@@ -113,7 +112,6 @@ pub async fn list(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, uri: 
     if found.is_empty() {
         return TrueApiError::Message(StatusCode::NOT_FOUND, "КМ не найдены".into()).into_response();
     }
-    let name_of = |bin: &str| api.participant(bin).map(|p| p.name.clone());
     let rows: Vec<serde_json::Value> = found
         .into_iter()
         .filter(|(_, code)| code.owner_bin == claims.inn)
@@ -128,11 +126,11 @@ pub async fn list(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, uri: 
                 "productGroup": product.map(|p| p.product_group.clone()),
                 "productGroupId": product.and_then(|p| super::info::group_id(&p.product_group)),
                 "packageType": code.package_type,
-                "producedDate": format!("{}T00:00:00.000Z", code.produced_date),
+                "producedDate": code.produced_at(),
                 "producerBin": code.producer_bin,
-                "producerName": name_of(&code.producer_bin),
+                "producerName": api.participant_name(&code.producer_bin),
                 "ownerBin": code.owner_bin,
-                "ownerName": name_of(&code.owner_bin),
+                "ownerName": api.participant_name(&code.owner_bin),
                 "parent": code.parent,
                 "child": code.child,
             })
