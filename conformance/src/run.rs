@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use md5::{Digest, Md5};
+// The fake's journal and the runner's records redact the same names.
+use mock_server::platform::journal::{REDACTED, is_secret};
 
 use crate::matchers;
 use crate::record::{
@@ -652,13 +654,6 @@ fn prepare(context: &Context<'_>, request: &Request, vars: &mut Vars) -> Result<
         headers,
         body,
     })
-}
-
-const SECRET_NAMES: &[&str] = &["apikey", "secret", "password", "token", "authorization", "cookie"];
-const REDACTED: &str = "[redacted]";
-
-fn is_secret(name: &str) -> bool {
-    SECRET_NAMES.iter().any(|s| s.eq_ignore_ascii_case(name))
 }
 
 async fn send(context: &Context<'_>, prepared: &Prepared) -> Exchange {

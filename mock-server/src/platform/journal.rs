@@ -26,9 +26,11 @@ const SECRET_NAMES: &[&str] = &[
     "cookie",
     "x-api-key",
 ];
-const REDACTED: &str = "[redacted]";
+/// What a secret value is replaced with.
+pub const REDACTED: &str = "[redacted]";
 
-fn is_secret(name: &str) -> bool {
+/// Whether a header or query parameter of this name carries a secret (the runner uses it too).
+pub fn is_secret(name: &str) -> bool {
     SECRET_NAMES.iter().any(|secret| secret.eq_ignore_ascii_case(name))
 }
 
