@@ -426,6 +426,21 @@ async fn order_errors_and_overridden_transitions() {
             .text(),
         r#""VALIDATION_FAILED""#
     );
+    // A package type outside §9.2 fails validation the same way.
+    let level = post_with_token(
+        &harness,
+        &format!("{BASE}/cises/my"),
+        &token,
+        json!({"gtin": "04870001526016", "packageType": "LEVE L1"}),
+    )
+    .await;
+    let uuid = level.json()["uuid"].as_str().unwrap().to_owned();
+    assert_eq!(
+        with_token(&harness, &format!("{BASE}/cises/orders/{uuid}/status"), &token)
+            .await
+            .text(),
+        r#""VALIDATION_FAILED""#
+    );
     let bad_id = with_token(&harness, &format!("{BASE}/cises/orders/nope/status"), &token).await;
     assert_eq!(bad_id.status, StatusCode::BAD_REQUEST);
     let unknown = with_token(

@@ -19,18 +19,6 @@ use super::error::TrueApiError;
 const MAX_CODES: usize = 1000;
 const MASK: &str = "*****";
 
-/// Product group ids of §9.1.
-pub fn group_id(name: &str) -> Option<u32> {
-    match name {
-        "shoes" => Some(2),
-        "tobacco" => Some(3),
-        "pharma" => Some(7),
-        "milk" => Some(8),
-        "alcohol" => Some(11),
-        _ => None,
-    }
-}
-
 /// `POST /cises/info`.
 pub async fn cises_info(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, body: Bytes) -> Response {
     let codes: Vec<String> = match parse_body(&body) {
@@ -92,7 +80,7 @@ fn info(api: &TrueApi, caller: &str, requested: &str, code: &Code) -> Value {
         "cis": code.cis,
         "gtin": code.gtin,
         "productName": product.map(|p| p.name.clone()),
-        "productGroupId": product.and_then(|p| group_id(&p.product_group)),
+        "productGroupId": product.and_then(|p| api.reference.group_id(&p.product_group)),
         "productGroup": product.map(|p| p.product_group.clone()),
         "brand": product.and_then(|p| p.name.split(['«', '»']).nth(1).map(str::to_owned)),
         "producedDate": code.produced_at(),

@@ -11,6 +11,7 @@ mod info;
 pub mod orders;
 pub mod pki;
 mod products;
+pub mod reference;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -107,6 +108,7 @@ pub struct TrueApi {
     codes: Vec<Code>,
     by_cis: HashMap<String, usize>,
     products: Vec<Product>,
+    reference: reference::Reference,
 }
 
 impl TrueApi {
@@ -184,6 +186,36 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
             ),
         });
     }
+    let (reference_file, reference) = fixtures.load::<reference::Reference>(NAME, "reference.json")?;
+    reference.check().map_err(|message| FixtureError::Invalid {
+        file: reference_file.clone(),
+        message,
+    })?;
+    let unknown = codes
+        .codes
+        .iter()
+        .find_map(|c| {
+            (!reference.is_package_type(&c.package_type))
+                .then(|| format!("code {}: package type {:?} is not in §9.2", c.cis, c.package_type))
+                .or_else(|| {
+                    (!reference.is_cis_status(&c.status))
+                        .then(|| format!("code {}: status {:?} is not in §9.3", c.cis, c.status))
+                })
+        })
+        .or_else(|| {
+            codes.products.iter().find_map(|p| {
+                reference
+                    .group(&p.product_group)
+                    .is_none()
+                    .then(|| format!("product {}: group {:?} is not in §9.1", p.gtin, p.product_group))
+            })
+        });
+    if let Some(message) = unknown {
+        return Err(FixtureError::Invalid {
+            file: codes_file,
+            message,
+        });
+    }
     let api = Arc::new(TrueApi {
         config,
         participants: participants.participants,
@@ -197,6 +229,7 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
             .collect(),
         codes: codes.codes,
         products: codes.products,
+        reference,
     });
     let router = Router::new()
         .route("/api/v3/true-api/auth/key", get(auth::key))

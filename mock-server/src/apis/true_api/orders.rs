@@ -146,8 +146,13 @@ pub async fn create(
             })
         })
         .collect();
-    if !is_valid_gtin14(&gtin) {
-        // Accepted, then refused by validation, as the order statuses of §5.2 describe.
+    let known_package = request
+        .package_type
+        .as_deref()
+        .is_none_or(|p| api.reference.is_package_type(p));
+    if !is_valid_gtin14(&gtin) || !known_package {
+        // Accepted, then refused by validation, as the order statuses of §5.2 describe; a package
+        // type outside §9.2 is refused the same way.
         lifecycle.set(VALIDATION_FAILED, now);
     }
     let order = Order {

@@ -65,7 +65,7 @@ pub async fn gtins(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, uri:
         return TrueApiError::bad_request("Отсутствует обязательный параметр: pg").into_response();
     };
     // §9.1: the supported product groups.
-    if !["shoes", "tobacco", "pharma", "milk", "alcohol"].contains(&group) {
+    if api.reference.group(group).is_none() {
         return TrueApiError::bad_request(format!("Could not determine product group by name '{group}'"))
             .into_response();
     }
@@ -124,7 +124,7 @@ pub async fn list(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, uri: 
                 "gtin": code.gtin,
                 "productName": product.map(|p| p.name.clone()),
                 "productGroup": product.map(|p| p.product_group.clone()),
-                "productGroupId": product.and_then(|p| super::info::group_id(&p.product_group)),
+                "productGroupId": product.and_then(|p| api.reference.group_id(&p.product_group)),
                 "packageType": code.package_type,
                 "producedDate": code.produced_at(),
                 "producerBin": code.producer_bin,
