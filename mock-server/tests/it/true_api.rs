@@ -760,3 +760,91 @@ async fn units_count_and_aggregated_list_walk_the_aggregation() {
         json!({"error_message": "Отсутствует обязательный параметр: codes"})
     );
 }
+
+#[tokio::test]
+async fn aggregated_list_by_post_echoes_brackets_and_pages_children() {
+    let harness = Harness::new();
+    let producer = token_for(&harness, "190440001237").await;
+    let stranger = token_for(&harness, "850101400120").await;
+    let all = codes();
+    let milk_box = all
+        .iter()
+        .find(|c| c["package_type"] == "LEVEL1" && c["owner_bin"] == "190440001237" && c["gtin"] == "14870001526013")
+        .unwrap();
+    let box_cis = milk_box["cis"].as_str().unwrap();
+    let children: Vec<&str> = milk_box["child"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let bracket = |cis: &str| format!("(01){}(21){}", &cis[2..16], &cis[18..]);
+    let url = |query: &str| format!("{BASE}/cises/aggregated/list?{query}");
+
+    // Sent with brackets (and a crypto tail): answered with brackets, keyed as sent.
+    let sent = format!("{}\u{1d}91EE07\u{1d}92tail", bracket(box_cis));
+    let reply = post_with_token(&harness, &url("pg=milk"), &producer, json!([sent, box_cis])).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let tree = reply.json();
+    let expected: serde_json::Map<String, Value> = children.iter().map(|c| (bracket(c), json!([]))).collect();
+    assert_eq!(tree[&sent], Value::Object(expected));
+    let plain: serde_json::Map<String, Value> = children.iter().map(|c| (c.to_string(), json!([]))).collect();
+    assert_eq!(
+        tree[box_cis],
+        Value::Object(plain),
+        "sent without brackets, answered without"
+    );
+
+    // childrenPage/childrenLimit page the first layer.
+    let page2 = post_with_token(
+        &harness,
+        &url("pg=milk&childrenPage=2&childrenLimit=2"),
+        &producer,
+        json!([box_cis]),
+    )
+    .await
+    .json();
+    assert_eq!(page2[box_cis], json!({ children[2]: [] }));
+
+    // Found, but not the caller's: an empty array; nothing found: 404 with the doc's Latin «KM».
+    let foreign = post_with_token(&harness, &url("pg=milk"), &stranger, json!([box_cis])).await;
+    assert_eq!((foreign.status, foreign.json()), (StatusCode::OK, json!([])));
+    let none = post_with_token(&harness, &url("pg=milk"), &producer, json!(["nope"])).await;
+    assert_eq!(
+        (none.status, none.json()),
+        (StatusCode::NOT_FOUND, json!({"error_message": "KM не найдены"}))
+    );
+    // A code of another group is not in `pg`'s register.
+    let other_group = post_with_token(&harness, &url("pg=tobacco"), &producer, json!([box_cis])).await;
+    assert_eq!(other_group.status, StatusCode::NOT_FOUND);
+
+    for (query, body, message) in [
+        ("", json!([box_cis]), "Отсутствует обязательный параметр: pg"),
+        (
+            "pg=shoe",
+            json!([box_cis]),
+            "Could not determine product group by name 'shoe'",
+        ),
+        ("pg=milk", json!([]), "В запросе не указан ни один КМ"),
+        (
+            "pg=milk&childrenLimit=0",
+            json!([box_cis]),
+            "Параметр childrenLimit требует значение типа Number",
+        ),
+    ] {
+        let reply = post_with_token(&harness, &url(query), &producer, body).await;
+        assert_eq!(
+            (reply.status, reply.json()),
+            (StatusCode::BAD_REQUEST, json!({ "error_message": message })),
+            "{query}"
+        );
+    }
+    let object = post_with_token(&harness, &url("pg=milk"), &producer, json!({"codes": [box_cis]})).await;
+    assert_eq!(object.status, StatusCode::BAD_REQUEST);
+    assert!(
+        object.json()["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("START_OBJECT")
+    );
+}

@@ -94,7 +94,7 @@ pub fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Tru
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(TrueApiError::bad_request("Required request body is missing"));
     }
-    serde_json::from_slice(body).map_err(|e| TrueApiError::bad_request(format!("JSON parse error: {e}")))
+    serde_json::from_slice(body).map_err(|e| TrueApiError::bad_request(super::jackson::message(body, &e)))
 }
 
 /// `POST /auth/simpleSignIn`.

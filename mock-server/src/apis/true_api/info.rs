@@ -46,7 +46,7 @@ pub async fn cises_info(State(api): State<Arc<TrueApi>>, Caller(claims): Caller,
     let caller = api.participant(&claims.inn);
     let no_contract = found.iter().filter_map(|(_, code)| *code).any(|code| {
         code.owner_bin == claims.inn
-            && api.product(&code.gtin).is_some_and(|product| {
+            && api.product_of(code).is_some_and(|product| {
                 caller.is_some_and(|p| {
                     p.product_groups
                         .iter()
@@ -71,7 +71,7 @@ pub async fn cises_info(State(api): State<Arc<TrueApi>>, Caller(claims): Caller,
 }
 
 fn info(api: &TrueApi, caller: &str, requested: &str, code: &Code) -> Value {
-    let product = api.product(&code.gtin);
+    let product = api.product_of(code);
     let owner = code.owner_bin == caller;
     let producer = code.producer_bin == caller;
     let masked = |visible: bool, value: Option<String>| if visible { json!(value) } else { json!(MASK) };

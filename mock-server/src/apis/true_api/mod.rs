@@ -8,6 +8,7 @@ mod auth;
 pub mod data;
 pub mod error;
 mod info;
+pub mod jackson;
 pub mod orders;
 pub mod pki;
 mod products;
@@ -45,6 +46,7 @@ const ROUTES: &[RouteSpec] = &[
     RouteSpec::get(NAME, "/api/v3/true-api/product/gtin", &[&["pg"]]),
     RouteSpec::get(NAME, "/api/v3/true-api/products/info", &[&["cis"]]),
     RouteSpec::get(NAME, "/api/v3/true-api/cises/aggregated/list", &[&["codes"]]),
+    RouteSpec::post(NAME, "/api/v3/true-api/cises/aggregated/list", &[&["pg"]]),
     RouteSpec::post(NAME, "/api/v3/true-api/cis/cises-units-count", &[]),
     RouteSpec::post(NAME, "/api/v3/true-api/cises/list", &[&["values"]]),
     RouteSpec::get(NAME, "/api/v3/true-api/cises/orders/{uuid}/result", &[]),
@@ -127,6 +129,15 @@ impl TrueApi {
 
     fn product(&self, gtin: &str) -> Option<&Product> {
         self.products.iter().find(|p| p.gtin == gtin)
+    }
+
+    /// The product a code of any level carries: a box's GTIN is its unit's with another
+    /// indicator digit (and check digit), so the twelve digits between them name the product.
+    fn product_of(&self, code: &Code) -> Option<&Product> {
+        self.product(&code.gtin).or_else(|| {
+            let item = code.gtin.get(1..13)?;
+            self.products.iter().find(|p| p.gtin.get(1..13) == Some(item))
+        })
     }
 }
 
@@ -240,7 +251,7 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         .route("/api/v3/true-api/cis/cises-units-count", post(aggregation::units_count))
         .route(
             "/api/v3/true-api/cises/aggregated/list",
-            get(aggregation::aggregated_list),
+            get(aggregation::aggregated_list).post(aggregation::aggregated_list_post),
         )
         .route("/api/v3/true-api/cises/list", post(products::list))
         .route("/api/v3/true-api/products/info", get(products::product_info))

@@ -35,7 +35,7 @@ pub async fn history(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, ur
     let Some(found) = api.code(code).filter(|c| c.owner_bin == claims.inn) else {
         return TrueApiError::Message(StatusCode::NOT_FOUND, "КМ не найдены".into()).into_response();
     };
-    let product = api.product(&found.gtin);
+    let product = api.product_of(found);
     let produced = found.produced_at();
     axum::Json(json!({
         "cis": found.cis,
@@ -116,7 +116,7 @@ pub async fn list(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, uri: 
         .into_iter()
         .filter(|(_, code)| code.owner_bin == claims.inn)
         .map(|(requested, code)| {
-            let product = api.product(&code.gtin);
+            let product = api.product_of(code);
             json!({
                 "requestedCis": requested,
                 "cis": code.cis,
