@@ -37,8 +37,10 @@ pub trait VendorApi: Send + Sync + 'static {
     fn prefix(&self) -> &'static str;
     /// Its documented routes, for the journal's "nearest route" and fault matching.
     fn routes(&self) -> &'static [RouteSpec];
-    /// The vendor's own response for `status` (injected status faults).
-    fn error_response(&self, status: StatusCode) -> Response;
+    /// The vendor's own response for `status` (injected status faults, oversized bodies) on
+    /// `route`, the documented route the request matched, for vendors whose error bodies differ
+    /// by method.
+    fn error_response(&self, route: Option<&'static str>, status: StatusCode) -> Response;
     /// The vendor's own answer to an unknown URL or method under its prefix.
     fn not_found(&self) -> Response;
     /// Demo credentials for `GET /__admin/credentials`.

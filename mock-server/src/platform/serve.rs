@@ -201,7 +201,7 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
             Err(_) => {
                 // The vendor's own 413 where the request is for a vendor.
                 let response = match &api {
-                    Some(api) => api.error_response(StatusCode::PAYLOAD_TOO_LARGE),
+                    Some(api) => api.error_response(entry.route, StatusCode::PAYLOAD_TOO_LARGE),
                     None => platform_error(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         format!("request body larger than {} bytes", platform.settings.max_body_bytes),
@@ -230,7 +230,7 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
         Some(FaultResponse::Status(status)) => {
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             match &api {
-                Some(api) => api.error_response(status),
+                Some(api) => api.error_response(entry.route, status),
                 None => platform_error(status, "injected fault"),
             }
         }

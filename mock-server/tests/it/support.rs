@@ -186,7 +186,7 @@ pub mod demo {
         fn routes(&self) -> &'static [RouteSpec] {
             ROUTES
         }
-        fn error_response(&self, status: StatusCode) -> Response {
+        fn error_response(&self, _route: Option<&'static str>, status: StatusCode) -> Response {
             (status, "demo error").into_response()
         }
         fn not_found(&self) -> Response {

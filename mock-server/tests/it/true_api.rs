@@ -848,3 +848,30 @@ async fn aggregated_list_by_post_echoes_brackets_and_pages_children() {
             .contains("START_OBJECT")
     );
 }
+
+#[tokio::test]
+async fn injected_errors_take_each_methods_own_form() {
+    let harness = Harness::new();
+    let token = token_for(&harness, "190440001237").await;
+    let mut bodies = Vec::new();
+    for (path, status) in [
+        ("/api/v3/true-api/cises/info", 500),
+        ("/api/v3/true-api/cises/info", 404),
+        ("/api/v3/true-api/cises/info", 403),
+        ("/api/v3/true-api/cis/cises-units-count", 500),
+        ("/api/v3/true-api/cis/cises-units-count", 403),
+    ] {
+        let rule = harness
+            .admin(
+                http::Method::POST,
+                "/__admin/faults",
+                Some(json!({"api": "true_api", "path": path, "response": {"status": status}, "times": 1})),
+            )
+            .await;
+        assert_eq!(rule.status.as_u16(), 201, "{}", rule.text());
+        let reply = post_with_token(&harness, path, &token, json!(["x"])).await;
+        assert_eq!(reply.status.as_u16(), status);
+        bodies.push(json!({"path": path, "status": status, "body": reply.text()}));
+    }
+    insta::assert_json_snapshot!(bodies);
+}

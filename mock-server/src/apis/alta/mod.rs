@@ -244,7 +244,7 @@ impl VendorApi for Alta {
         ROUTES
     }
 
-    fn error_response(&self, status: StatusCode) -> Response {
+    fn error_response(&self, _route: Option<&'static str>, status: StatusCode) -> Response {
         match status.as_u16() {
             404 => AltaError::Unauthorized.into_response(),
             429 => AltaError::RateLimited {

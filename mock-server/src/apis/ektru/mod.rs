@@ -210,7 +210,7 @@ impl VendorApi for Ektru {
         ROUTES
     }
 
-    fn error_response(&self, status: StatusCode) -> Response {
+    fn error_response(&self, _route: Option<&'static str>, status: StatusCode) -> Response {
         EktruError::for_status(status).into_response()
     }
 

@@ -27,6 +27,10 @@ pub enum TrueApiError {
     InvalidToken(String),
     /// 406: no acceptable content type; empty body.
     NotAcceptable,
+    /// A status without a body (§5.5's 404).
+    Empty(StatusCode),
+    /// §5.5's form: `{"errorMessage": …, "errorCode": "<status>"}`.
+    Coded { status: StatusCode, message: String },
 }
 
 impl TrueApiError {
@@ -34,7 +38,28 @@ impl TrueApiError {
         Self::Message(StatusCode::BAD_REQUEST, message.into())
     }
 
-    /// The doc's body for an injected status.
+    /// The doc's body for an injected status on `route`: the methods whose sections print
+    /// their own error forms get them (§5.5's 500 `errorMessage`/`errorCode`, §5.5–§5.7's
+    /// lowercase contract 403, §5.5's 404 without a body), every other method §2.1's.
+    pub fn for_route(route: Option<&str>, status: StatusCode) -> Self {
+        let section = route.and_then(|r| r.strip_prefix("/api/v3/true-api"));
+        match (section, status.as_u16()) {
+            (Some("/cises/info"), 500) => Self::Coded {
+                status,
+                message: "Ошибка получения информации о КМ".into(),
+            },
+            (Some("/cises/info"), 404) => Self::Empty(status),
+            (Some("/cises/info" | "/cises/aggregated/list"), 403) => {
+                Self::Message(status, "отсутствует действующий договор по ТГ".into())
+            }
+            (Some("/cises/aggregated/list"), 404) => Self::Message(status, "КМ не найдены".into()),
+            (Some("/cises/list" | "/cises/history"), 404) => Self::Message(status, "КМ не найдены".into()),
+            (Some("/products/info"), 404) => Self::Message(status, "Продукт не найден".into()),
+            _ => Self::for_status(status),
+        }
+    }
+
+    /// §2.1's body for a status.
     pub fn for_status(status: StatusCode) -> Self {
         match status.as_u16() {
             401 => Self::Unauthorized,
@@ -88,6 +113,12 @@ impl IntoResponse for TrueApiError {
                 ),
             ),
             TrueApiError::NotAcceptable => StatusCode::NOT_ACCEPTABLE.into_response(),
+            TrueApiError::Empty(status) => status.into_response(),
+            TrueApiError::Coded { status, message } => (
+                status,
+                axum::Json(serde_json::json!({ "errorMessage": message, "errorCode": status.as_str() })),
+            )
+                .into_response(),
         }
     }
 }

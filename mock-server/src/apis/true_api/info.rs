@@ -35,7 +35,7 @@ pub async fn cises_info(State(api): State<Arc<TrueApi>>, Caller(claims): Caller,
     let found: Vec<(&String, Option<&Code>)> = codes.iter().map(|requested| (requested, api.code(requested))).collect();
     if found.iter().all(|(_, code)| code.is_none()) {
         // §5.5: 404 when none of the codes is found; the doc shows no body.
-        return StatusCode::NOT_FOUND.into_response();
+        return TrueApiError::Empty(StatusCode::NOT_FOUND).into_response();
     }
     if !found
         .iter()

@@ -378,8 +378,8 @@ impl VendorApi for TrueApi {
         ROUTES
     }
 
-    fn error_response(&self, status: StatusCode) -> Response {
-        TrueApiError::for_status(status).into_response()
+    fn error_response(&self, route: Option<&'static str>, status: StatusCode) -> Response {
+        TrueApiError::for_route(route, status).into_response()
     }
 
     fn not_found(&self) -> Response {
