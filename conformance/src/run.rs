@@ -456,11 +456,16 @@ async fn true_api_sign_in(context: &Context<'_>) -> Result<(), String> {
     Ok(())
 }
 
-/// The base64 CMS of `data`: with a demo participant's key on a fake (`participant`), or with the
-/// PEM files a real target's credentials name (`key_file`, `cert_file`).
+/// The base64 CMS of `data`: with a demo participant's key on a fake (`participant`), with the
+/// PEM files a real target's credentials name (`key_file`, `cert_file`), or by an external signer
+/// (`signer`: a shell command that reads the data on stdin and prints the base64 CMS, for keys
+/// this runner cannot use itself, such as GOST keys in a token).
 fn true_api_signature(context: &Context<'_>, data: &[u8]) -> Result<String, String> {
     use base64::Engine as _;
     let credentials = &context.credentials;
+    if let Some(command) = credentials.get("signer") {
+        return external_signature(command, data);
+    }
     if let (Some(key), Some(cert)) = (credentials.get("key_file"), credentials.get("cert_file")) {
         let read = |path: &str| std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"));
         let der = mock_server::apis::true_api::pki::sign_attached(data, &read(key)?, &read(cert)?)
@@ -473,6 +478,39 @@ fn true_api_signature(context: &Context<'_>, data: &[u8]) -> Result<String, Stri
     let algorithm = credentials.get("algorithm").map_or("rsa", String::as_str);
     mock_server::apis::true_api::sign_challenge(&mock_server::FixtureSource::Embedded, participant, algorithm, data)
         .map_err(|e| e.to_string())
+}
+
+/// Run the configured signer: `data` on stdin, the base64 CMS on stdout.
+fn external_signature(command: &str, data: &[u8]) -> Result<String, String> {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", command])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("signer `{command}`: {e}"))?;
+    child
+        .stdin
+        .take()
+        .ok_or("signer has no stdin")?
+        .write_all(data)
+        .map_err(|e| format!("signer `{command}`: writing the data: {e}"))?;
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("signer `{command}`: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "signer `{command}` failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    let signature = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if signature.is_empty() {
+        return Err(format!("signer `{command}` printed nothing"));
+    }
+    Ok(signature)
 }
 
 /// Between polls: on a fake, move its clock; on a real target, really wait.
@@ -645,6 +683,13 @@ fn prepare(context: &Context<'_>, request: &Request, vars: &mut Vars) -> Result<
                 .map(|(k, v)| Ok((k.clone(), vars.render(v)?)))
                 .collect::<Result<_, String>>()?,
         )),
+        Some(Body::TrueApiSignIn(sign_in)) => {
+            let uuid = vars.render(&sign_in.uuid)?;
+            let signature = true_api_signature(context, vars.render(&sign_in.data)?.as_bytes())?;
+            Some(PreparedBody::Json(
+                serde_json::json!({ "uuid": uuid, "data": signature }),
+            ))
+        }
     };
     let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes()).map_err(|e| e.to_string())?;
     Ok(Prepared {
@@ -800,4 +845,25 @@ fn capture_value(capture: &crate::scenario::model::Capture, response: &RecordedR
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::external_signature;
+
+    #[test]
+    fn an_external_signer_reads_stdin_and_prints_the_signature() {
+        assert_eq!(external_signature("tr a-z A-Z", b"challenge\n").unwrap(), "CHALLENGE");
+    }
+
+    #[test]
+    fn a_failing_or_silent_signer_is_reported() {
+        let failed = external_signature("echo no key >&2; exit 3", b"x").unwrap_err();
+        assert!(
+            failed.contains("no key") && failed.contains("exit status: 3"),
+            "{failed}"
+        );
+        let silent = external_signature("cat >/dev/null", b"x").unwrap_err();
+        assert!(silent.contains("printed nothing"), "{silent}");
+    }
 }

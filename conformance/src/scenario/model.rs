@@ -166,6 +166,20 @@ pub enum Body {
     Base64(String),
     /// `multipart/form-data` text fields.
     Multipart(BTreeMap<String, String>),
+    /// True API `/auth/simpleSignIn`: `{"uuid": uuid, "data": <base64 attached CMS of data>}`,
+    /// signed with the target's key, for scenarios that drive the sign-in themselves (a reused
+    /// or expired challenge, a signature over other data).
+    TrueApiSignIn(SignInBody),
+}
+
+/// What the runner signs for [`Body::TrueApiSignIn`]; both are templated.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInBody {
+    /// The challenge's `uuid` from `GET /auth/key`.
+    pub uuid: String,
+    /// The text to sign: the challenge's `data`, or anything else to test a bad signature.
+    pub data: String,
 }
 
 /// Credential helpers: the runner adds what the vendor's auth needs.
