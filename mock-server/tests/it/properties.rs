@@ -187,3 +187,97 @@ proptest! {
         })?;
     }
 }
+
+/// A marking code as clients send them: GS1 digits and serials with §2.4's URL-hostile
+/// characters, brackets, crypto tails after a GS, or anything printable.
+fn true_api_code() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "01[0-9]{14}21[A-Za-z0-9\"%&+<'\\\\()=,;:/?# ]{1,13}",
+        "\\(01\\)[0-9]{14}\\(21\\)[!-~]{1,13}(\u{1d}91[A-Z0-9]{4}\u{1d}92[!-~]{0,20})?",
+        "[!-~]{0,40}",
+        "\\PC{0,20}",
+        Just("011487000152601321CtEzmn173WXvY".to_owned()),
+    ]
+}
+
+/// One True API data route with an arbitrary query and body.
+fn true_api_request() -> impl Strategy<Value = (&'static str, &'static str, String, Vec<u8>)> {
+    let route = prop_oneof![
+        Just(("POST", "/cises/info")),
+        Just(("POST", "/cises/my")),
+        Just(("POST", "/cises/list")),
+        Just(("POST", "/cis/cises-units-count")),
+        Just(("POST", "/cises/aggregated/list")),
+        Just(("GET", "/cises/aggregated/list")),
+        Just(("GET", "/cises/history")),
+        Just(("GET", "/products/info")),
+        Just(("GET", "/product/gtin")),
+        Just(("GET", "/cises/orders/{id}/status")),
+        Just(("GET", "/cises/orders/{id}/result")),
+    ];
+    let name = prop_oneof![
+        Just("codes"),
+        Just("values"),
+        Just("code"),
+        Just("cis"),
+        Just("pg"),
+        Just("limit"),
+        Just("page"),
+        Just("childrenPage"),
+        Just("childrenLimit"),
+    ];
+    let value = prop_oneof![
+        true_api_code(),
+        Just("milk".to_owned()),
+        Just("tobacco".to_owned()),
+        "-?[0-9]{1,22}"
+    ];
+    let query =
+        prop::collection::vec((name, value), 0..6).prop_map(|pairs| serde_urlencoded::to_string(pairs).unwrap());
+    let body = prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..120),
+        prop::collection::vec(true_api_code(), 0..5).prop_map(|codes| serde_json::to_vec(&codes).unwrap()),
+        (true_api_code(), "[A-Z_]{0,8}").prop_map(|(gtin, package)| {
+            serde_json::to_vec(&serde_json::json!({"gtin": gtin, "packageType": package})).unwrap()
+        }),
+    ];
+    (route, query, body).prop_map(|((method, path), query, body)| (method, path, query, body))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 160, ..ProptestConfig::default() })]
+
+    #[test]
+    fn true_api_data_routes_answer_only_documented_statuses(
+        (method, path, query, body) in true_api_request(),
+        id in prop_oneof![Just("00000000-0000-4000-8000-000000000000".to_owned()), "[!-~]{1,40}"],
+    ) {
+        let harness = Harness::new();
+        runtime().block_on(async {
+            let token = harness
+                .admin(http::Method::POST, "/__admin/true-api/tokens", Some(serde_json::json!({"participant": "190440001237"})))
+                .await
+                .json()["token"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let id = serde_urlencoded::to_string([("v", id)]).unwrap()[2..].replace('+', "%20");
+            let uri = format!("/api/v3/true-api{}?{query}", path.replace("{id}", &id));
+            let request = Request::builder()
+                .method(method)
+                .uri(&uri)
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .body(Body::from(body))
+                .unwrap();
+            let reply = harness.send(request).await;
+            prop_assert!(TRUE_API_STATUSES.contains(&reply.status.as_u16()), "{method} {uri}: {} {}", reply.status, reply.text());
+            if reply.status != http::StatusCode::OK && !reply.text().is_empty() {
+                // Every error body is the API's JSON (§2.1).
+                let error = reply.json();
+                prop_assert!(error["error_message"].is_string() || error["errorMessage"].is_string(), "{method} {uri}: {error}");
+            }
+            Ok(())
+        })?;
+    }
+}

@@ -875,3 +875,77 @@ async fn injected_errors_take_each_methods_own_form() {
     }
     insta::assert_json_snapshot!(bodies);
 }
+
+/// Every built endpoint's answer and documented error, as the demo producer sees them: one
+/// snapshot, so any change to a body shows up in review.
+#[tokio::test]
+async fn every_endpoint_and_documented_error_snapshot() {
+    let harness = Harness::new();
+    let token = token_for(&harness, "190440001237").await;
+    let box_cis = "011487000152601321CtEzmn173WXvY";
+    let unit = "0104870001526016213kGZoD9iPCFdc";
+    let foreign = "011487000411637221Wujjmg10G7mDR";
+    let order = post_with_token(
+        &harness,
+        &format!("{BASE}/cises/my"),
+        &token,
+        json!({"gtin": "04870001526016"}),
+    )
+    .await
+    .json()["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let get = |path: String| ("GET", path, None::<Value>);
+    let post = |path: String, body: Value| ("POST", path, Some(body));
+    let cases = vec![
+        post(
+            format!("{BASE}/cises/info"),
+            json!([unit, foreign, "0104870001526016210000000000000"]),
+        ),
+        post(format!("{BASE}/cises/info"), json!([foreign])),
+        post(format!("{BASE}/cises/info"), json!(["0104870001526016210000000000000"])),
+        post(format!("{BASE}/cises/info"), json!([])),
+        post(format!("{BASE}/cis/cises-units-count"), json!([box_cis, unit])),
+        post(format!("{BASE}/cises/aggregated/list?pg=milk"), json!([box_cis])),
+        post(format!("{BASE}/cises/aggregated/list?pg=milk"), json!(["nope"])),
+        get(format!("{BASE}/cises/aggregated/list?codes={box_cis}")),
+        get(format!("{BASE}/cises/aggregated/list?codes=nope")),
+        post(format!("{BASE}/cises/list?values={unit}&values={foreign}"), json!(null)),
+        post(format!("{BASE}/cises/list?values=nope"), json!(null)),
+        get(format!("{BASE}/cises/history?code={unit}")),
+        get(format!("{BASE}/cises/history?code=0104870001526017210000")),
+        get(format!("{BASE}/cises/history?code={foreign}")),
+        get(format!("{BASE}/product/gtin?pg=milk&limit=2&page=0")),
+        get(format!("{BASE}/product/gtin?pg=milk&limit=x")),
+        get(format!("{BASE}/products/info?cis={box_cis}")),
+        get(format!("{BASE}/products/info?cis={foreign}")),
+        get(format!("{BASE}/cises/orders/{order}/status")),
+        get(format!("{BASE}/cises/orders/{order}/result")),
+        get(format!(
+            "{BASE}/cises/orders/f6a9662a-f7d0-444e-8ae0-3fd29d860a31/status"
+        )),
+        get(format!("{BASE}/no/such/method")),
+    ];
+    let mut answers = Vec::new();
+    for (method, uri, body) in cases {
+        let request = Request::builder()
+            .method(method)
+            .uri(&uri)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(
+                body.filter(|b| !b.is_null())
+                    .map_or_else(Body::empty, |b| Body::from(b.to_string())),
+            )
+            .unwrap();
+        let reply = harness.send(request).await;
+        let text = reply.text().replace(&order, "[order]");
+        answers.push(json!({
+            "request": format!("{method} {}", uri.replace(&order, "[order]")),
+            "status": reply.status.as_u16(),
+            "body": serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text)),
+        }));
+    }
+    insta::assert_json_snapshot!(answers);
+}
