@@ -153,6 +153,16 @@ async fn reset_leaves_no_store_holding_anything_it_did_not_hold_at_start() {
         .await;
     harness
         .send(
+            Request::post("/ns/r/api/v3/true-api/elk/crm-api/prequests")
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::from(
+                    json!({"contractId": "300000101", "amount": "100", "sendto": "buh@demo.kz"}).to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    harness
+        .send(
             Request::put("/__admin/true-api/auth?ns=r")
                 .header("content-type", "application/json")
                 .body(Body::from(json!({"signature": "content"}).to_string()))

@@ -5,6 +5,7 @@
 
 mod aggregation;
 mod auth;
+mod billing;
 pub mod data;
 pub mod error;
 mod info;
@@ -13,6 +14,7 @@ pub mod orders;
 pub mod pki;
 mod products;
 pub mod reference;
+mod route_gtin;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -51,6 +53,14 @@ const ROUTES: &[RouteSpec] = &[
     RouteSpec::post(NAME, "/api/v3/true-api/cises/list", &[&["values"]]),
     RouteSpec::get(NAME, "/api/v3/true-api/cises/orders/{uuid}/result", &[]),
     RouteSpec::post(NAME, "/api/v3/true-api/auth/simpleSignIn", &[]),
+    RouteSpec::post(NAME, "/api/v3/true-api/product/route/gtin", &[]),
+    RouteSpec::post(NAME, "/api/v3/true-api/elk/crm-api/prequests", &[]),
+    RouteSpec::get(
+        NAME,
+        "/api/v3/true-api/elk/product-groups/balance",
+        &[&["productGroupId"]],
+    ),
+    RouteSpec::get(NAME, "/api/v3/true-api/elk/product-groups/balance/all", &[]),
 ];
 
 /// How strictly `/auth/simpleSignIn` checks the CMS.
@@ -111,6 +121,8 @@ pub struct TrueApi {
     by_cis: HashMap<String, usize>,
     products: Vec<Product>,
     reference: reference::Reference,
+    /// §8's personal accounts (`accounts.json`).
+    accounts: Vec<billing::Account>,
 }
 
 impl TrueApi {
@@ -227,6 +239,7 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
             message,
         });
     }
+    let accounts = billing::load(fixtures, &participants.participants, &reference)?;
     let api = Arc::new(TrueApi {
         config,
         participants: participants.participants,
@@ -241,6 +254,7 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         codes: codes.codes,
         products: codes.products,
         reference,
+        accounts,
     });
     let router = Router::new()
         .route("/api/v3/true-api/auth/key", get(auth::key))
@@ -256,6 +270,13 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         .route("/api/v3/true-api/cises/list", post(products::list))
         .route("/api/v3/true-api/products/info", get(products::product_info))
         .route("/api/v3/true-api/product/gtin", get(products::gtins))
+        .route("/api/v3/true-api/product/route/gtin", post(route_gtin::route_gtin))
+        .route("/api/v3/true-api/elk/crm-api/prequests", post(billing::prequest))
+        .route("/api/v3/true-api/elk/product-groups/balance", get(billing::balance))
+        .route(
+            "/api/v3/true-api/elk/product-groups/balance/all",
+            get(billing::balance_all),
+        )
         .route("/api/v3/true-api/cises/orders/{uuid}/status", get(orders::status))
         .route("/api/v3/true-api/cises/orders/{uuid}/result", get(orders::result))
         .route("/api/v3/true-api/{*rest}", any(auth::unknown_route))
@@ -263,6 +284,7 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         .with_state(api.clone());
     let admin = Router::new()
         .route("/__admin/true-api/tokens", post(auth::admin_mint_token))
+        .route("/__admin/true-api/invoices", get(billing::admin_invoices))
         .route(
             "/__admin/true-api/auth",
             get(auth::admin_auth_settings).put(auth::admin_set_auth),
@@ -405,6 +427,7 @@ impl VendorApi for TrueApi {
         vec![
             Arc::new(|ctx: &StoreContext<'_>| Arc::new(AuthState::new(ctx)) as Arc<dyn Store>),
             Arc::new(|_: &StoreContext<'_>| Arc::new(orders::Orders::default()) as Arc<dyn Store>),
+            Arc::new(|_: &StoreContext<'_>| Arc::new(billing::Invoices::default()) as Arc<dyn Store>),
         ]
     }
 
