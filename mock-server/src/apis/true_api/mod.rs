@@ -1,7 +1,8 @@
 //! True API (ИС МПТ, Kazakhstan; `../shared/specs/true-api-kz-v2.22.ru.txt`) under
-//! `/api/v3/true-api/`. This release: signed-challenge authentication (§4.2–§4.5), bearer
-//! tokens, and the API's error formats (§2). Every other path needs a token and answers
-//! «Метод с указанным URL не найден» until its section is built.
+//! `/api/v3/true-api/`: signed-challenge authentication (§4.2–§4.5) and bearer tokens, the API's
+//! error formats (§2), marking codes and GTINs (§5, §6), billing (§8) and the reference data of
+//! §9. Any other path needs a token and answers «Метод с указанным URL не найден» (the documents
+//! of §7 are not built yet).
 
 mod aggregation;
 mod auth;
