@@ -121,6 +121,9 @@ pub struct TrueApi {
     codes: Vec<Code>,
     by_cis: HashMap<String, usize>,
     products: Vec<Product>,
+    /// Products by GTIN, and by the twelve digits after the indicator digit (the first wins).
+    by_gtin: HashMap<String, usize>,
+    by_item: HashMap<String, usize>,
     reference: reference::Reference,
     /// §8's personal accounts (`accounts.json`).
     accounts: Vec<billing::Account>,
@@ -141,7 +144,7 @@ impl TrueApi {
     }
 
     fn product(&self, gtin: &str) -> Option<&Product> {
-        self.products.iter().find(|p| p.gtin == gtin)
+        self.by_gtin.get(gtin).map(|&i| &self.products[i])
     }
 
     /// The product a code of any level carries: a box's GTIN is its unit's with another
@@ -149,7 +152,7 @@ impl TrueApi {
     fn product_of(&self, code: &Code) -> Option<&Product> {
         self.product(&code.gtin).or_else(|| {
             let item = code.gtin.get(1..13)?;
-            self.products.iter().find(|p| p.gtin.get(1..13) == Some(item))
+            self.by_item.get(item).map(|&i| &self.products[i])
         })
     }
 }
@@ -253,6 +256,13 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
             .map(|(i, c)| (c.cis.clone(), i))
             .collect(),
         codes: codes.codes,
+        by_gtin: first_index(codes.products.iter().map(|p| p.gtin.clone())),
+        by_item: first_index(
+            codes
+                .products
+                .iter()
+                .filter_map(|p| p.gtin.get(1..13).map(str::to_owned)),
+        ),
         products: codes.products,
         reference,
         accounts,
@@ -292,6 +302,15 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         )
         .with_state(api.clone());
     Ok(super::Built { api, router, admin })
+}
+
+/// Each key's first position.
+fn first_index(keys: impl Iterator<Item = String>) -> HashMap<String, usize> {
+    let mut index = HashMap::new();
+    for (i, key) in keys.enumerate() {
+        index.entry(key).or_insert(i);
+    }
+    index
 }
 
 /// Sign `data` with a demo participant's key as a client would, returning the base64 CMS for
@@ -351,6 +370,8 @@ pub struct AuthState {
     secret: [u8; 32],
     challenges: std::sync::Mutex<HashMap<String, auth::Challenge>>,
     strictness: std::sync::Mutex<Option<Strictness>>,
+    /// Tokens that verified, with their claims (a cache: dropping it changes no answer).
+    verified: std::sync::Mutex<HashMap<String, Arc<auth::Claims>>>,
 }
 
 impl AuthState {
@@ -366,6 +387,7 @@ impl AuthState {
             secret,
             challenges: std::sync::Mutex::new(HashMap::new()),
             strictness: std::sync::Mutex::new(None),
+            verified: std::sync::Mutex::new(HashMap::new()),
         }
     }
 }
@@ -378,6 +400,7 @@ impl Store for AuthState {
     fn reset(&self) {
         self.challenges.lock().unwrap_or_else(|e| e.into_inner()).clear();
         *self.strictness.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.verified.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     fn snapshot(&self) -> serde_json::Value {
