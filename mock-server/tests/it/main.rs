@@ -11,3 +11,4 @@ mod namespaces;
 mod properties;
 mod support;
 mod true_api;
+mod true_api_listv2;

@@ -8,6 +8,7 @@ mod auth;
 pub mod data;
 pub mod error;
 mod info;
+mod listv2;
 pub mod orders;
 pub mod pki;
 mod products;
@@ -47,6 +48,8 @@ const ROUTES: &[RouteSpec] = &[
     RouteSpec::get(NAME, "/api/v3/true-api/cises/aggregated/list", &[&["codes"]]),
     RouteSpec::post(NAME, "/api/v3/true-api/cis/cises-units-count", &[]),
     RouteSpec::post(NAME, "/api/v3/true-api/cises/list", &[&["values"]]),
+    RouteSpec::get(NAME, "/api/v3/true-api/cises/listV2", &[&["cis"]]),
+    RouteSpec::get(NAME, "/api/v3/true-api/products/listV2", &[&["cis"]]),
     RouteSpec::get(NAME, "/api/v3/true-api/cises/orders/{uuid}/result", &[]),
     RouteSpec::post(NAME, "/api/v3/true-api/auth/simpleSignIn", &[]),
 ];
@@ -243,6 +246,8 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
             get(aggregation::aggregated_list),
         )
         .route("/api/v3/true-api/cises/list", post(products::list))
+        .route("/api/v3/true-api/cises/listV2", get(listv2::cises))
+        .route("/api/v3/true-api/products/listV2", get(listv2::products))
         .route("/api/v3/true-api/products/info", get(products::product_info))
         .route("/api/v3/true-api/product/gtin", get(products::gtins))
         .route("/api/v3/true-api/cises/orders/{uuid}/status", get(orders::status))
