@@ -729,6 +729,15 @@ impl<'a> CodeFactory<'a> {
             produced_date: produced.to_owned(),
             parent: None,
             child: Vec::new(),
+            // §9.7: made in Kazakhstan (GS1 prefix 487) or imported.
+            emission_type: Some(
+                if item.gtin[1..].starts_with(LOCAL_PREFIX) {
+                    "LOCAL"
+                } else {
+                    "FOREIGN"
+                }
+                .to_owned(),
+            ),
         }
     }
 

@@ -11,6 +11,7 @@ pub mod data;
 pub mod error;
 mod info;
 pub mod jackson;
+mod listv2;
 pub mod orders;
 pub mod pki;
 mod products;
@@ -52,6 +53,8 @@ const ROUTES: &[RouteSpec] = &[
     RouteSpec::post(NAME, "/api/v3/true-api/cises/aggregated/list", &[&["pg"]]),
     RouteSpec::post(NAME, "/api/v3/true-api/cis/cises-units-count", &[]),
     RouteSpec::post(NAME, "/api/v3/true-api/cises/list", &[&["values"]]),
+    RouteSpec::get(NAME, "/api/v3/true-api/cises/listV2", &[&["cis"]]),
+    RouteSpec::get(NAME, "/api/v3/true-api/products/listV2", &[&["cis"]]),
     RouteSpec::get(NAME, "/api/v3/true-api/cises/orders/{uuid}/result", &[]),
     RouteSpec::post(NAME, "/api/v3/true-api/auth/simpleSignIn", &[]),
     RouteSpec::post(NAME, "/api/v3/true-api/product/route/gtin", &[]),
@@ -228,6 +231,11 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
                     (!reference.is_cis_status(&c.status))
                         .then(|| format!("code {}: status {:?} is not in §9.3", c.cis, c.status))
                 })
+                .or_else(|| {
+                    let emission = c.emission_type.as_deref()?;
+                    (!reference.is_emission_type(emission))
+                        .then(|| format!("code {}: emission type {emission:?} is not in §9.7", c.cis))
+                })
         })
         .or_else(|| {
             codes.products.iter().find_map(|p| {
@@ -279,6 +287,8 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
             get(aggregation::aggregated_list).post(aggregation::aggregated_list_post),
         )
         .route("/api/v3/true-api/cises/list", post(products::list))
+        .route("/api/v3/true-api/cises/listV2", get(listv2::cises))
+        .route("/api/v3/true-api/products/listV2", get(listv2::products))
         .route("/api/v3/true-api/products/info", get(products::product_info))
         .route("/api/v3/true-api/product/gtin", get(products::gtins))
         .route("/api/v3/true-api/product/route/gtin", post(route_gtin::route_gtin))
