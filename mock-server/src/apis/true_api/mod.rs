@@ -469,3 +469,57 @@ impl VendorApi for TrueApi {
         vec![orders::lifecycle()]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The embedded True API fixtures copied to a directory, with `codes.json` edited.
+    fn build_with_codes(edit: impl FnOnce(&mut serde_json::Value)) -> Result<super::super::Built, FixtureError> {
+        let dir = tempfile::tempdir().unwrap();
+        let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/true_api");
+        let target = dir.path().join("true_api");
+        std::fs::create_dir_all(target.join("pki")).unwrap();
+        for entry in walk(&source) {
+            let relative = entry.strip_prefix(&source).unwrap();
+            std::fs::copy(&entry, target.join(relative)).unwrap();
+        }
+        let path = target.join("codes.json");
+        let mut codes: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        edit(&mut codes);
+        std::fs::write(&path, codes.to_string()).unwrap();
+        build(&TrueApiConfig::default(), &FixtureSource::Dir(dir.path().to_path_buf()))
+    }
+
+    fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flat_map(|entry| {
+                let path = entry.unwrap().path();
+                if path.is_dir() { walk(&path) } else { vec![path] }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn codes_are_checked_against_gs1_the_participants_and_section_9() {
+        assert!(build_with_codes(|_| {}).is_ok(), "the copied fixtures load");
+        let cases: [(&str, fn(&mut serde_json::Value)); 6] = [
+            ("not a GTIN-14", |c| c["codes"][0]["gtin"] = json!("14870001526014")),
+            ("who is no participant", |c| {
+                c["codes"][0]["owner_bin"] = json!("000000000000")
+            }),
+            ("not in §9.2", |c| c["codes"][0]["package_type"] = json!("LEVE L1")),
+            ("not in §9.3", |c| c["codes"][0]["status"] = json!("SOLD")),
+            ("not in §9.7", |c| c["codes"][0]["emission_type"] = json!("IMPORTED")),
+            ("not in §9.1", |c| c["products"][0]["product_group"] = json!("shoe")),
+        ];
+        for (expected, edit) in cases {
+            let error = build_with_codes(edit).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(
+                error.contains(expected) && error.contains("codes.json"),
+                "{expected}: {error}"
+            );
+        }
+    }
+}
