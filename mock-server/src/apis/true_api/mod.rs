@@ -504,7 +504,8 @@ mod tests {
     #[test]
     fn codes_are_checked_against_gs1_the_participants_and_section_9() {
         assert!(build_with_codes(|_| {}).is_ok(), "the copied fixtures load");
-        let cases: [(&str, fn(&mut serde_json::Value)); 6] = [
+        type Edit = fn(&mut serde_json::Value);
+        let cases: [(&str, Edit); 6] = [
             ("not a GTIN-14", |c| c["codes"][0]["gtin"] = json!("14870001526014")),
             ("who is no participant", |c| {
                 c["codes"][0]["owner_bin"] = json!("000000000000")
