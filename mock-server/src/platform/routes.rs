@@ -15,6 +15,21 @@ pub struct RouteSpec {
     pub path: &'static str,
     /// Each group needs at least one of its query parameters present.
     pub required: &'static [&'static [&'static str]],
+    /// Whether `path` has a `{parameter}` (else it is compared as one string).
+    templated: bool,
+}
+
+/// Whether `path` holds a `{`: const, so route tables stay `const`.
+const fn is_templated(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'{' {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 impl RouteSpec {
@@ -24,6 +39,7 @@ impl RouteSpec {
             method: Method::GET,
             path,
             required,
+            templated: is_templated(path),
         }
     }
 
@@ -33,6 +49,7 @@ impl RouteSpec {
             method: Method::POST,
             path,
             required,
+            templated: is_templated(path),
         }
     }
 
@@ -42,12 +59,15 @@ impl RouteSpec {
     }
 
     fn path_matches(&self, path: &str) -> bool {
-        let mut want = self.path.split('/');
-        let mut got = path.split('/');
+        if !self.templated {
+            return self.path == path;
+        }
+        let mut want = self.path.as_bytes().split(|&b| b == b'/');
+        let mut got = path.as_bytes().split(|&b| b == b'/');
         loop {
             match (want.next(), got.next()) {
                 (None, None) => return true,
-                (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') && !g.is_empty() => {}
+                (Some(w), Some(g)) if w.starts_with(b"{") && w.ends_with(b"}") && !g.is_empty() => {}
                 (Some(w), Some(g)) if w == g => {}
                 _ => return false,
             }
@@ -88,6 +108,12 @@ pub enum Classified<'a> {
 
 /// Classify `method path?query` against `routes`.
 pub fn classify<'a>(routes: &'a [RouteSpec], method: &Method, path: &str, query: &str) -> Classified<'a> {
+    // The common case first, without allocating: a route of this method and path.
+    if let Some(route) = routes.iter().find(|r| r.method == *method && r.path_matches(path))
+        && route.missing_parameter(query).is_none()
+    {
+        return Classified::Matched(route);
+    }
     let same_path: Vec<&RouteSpec> = routes.iter().filter(|r| r.path_matches(path)).collect();
     if let Some(route) = same_path.iter().find(|r| r.method == *method) {
         return match route.missing_parameter(query) {
