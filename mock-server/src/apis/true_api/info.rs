@@ -82,7 +82,7 @@ fn info(api: &TrueApi, caller: &str, requested: &str, code: &Code) -> Value {
         "productName": product.map(|p| p.name.clone()),
         "productGroupId": product.and_then(|p| api.reference.group_id(&p.product_group)),
         "productGroup": product.map(|p| p.product_group.clone()),
-        "brand": product.and_then(|p| p.name.split(['«', '»']).nth(1).map(str::to_owned)),
+        "brand": product.and_then(|p| p.brand.clone().or_else(|| p.name.split(['«', '»']).nth(1).map(str::to_owned))),
         "producedDate": code.produced_at(),
         "packageType": code.package_type,
         "ownerBin": masked(owner, Some(code.owner_bin.clone())),
