@@ -12,3 +12,4 @@ mod properties;
 mod support;
 mod true_api;
 mod true_api_billing;
+mod true_api_doc_examples;

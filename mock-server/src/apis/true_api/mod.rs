@@ -292,7 +292,11 @@ fn load_catalogue(
             .chain(codes.orders.iter().map(|o| ("order", o.uuid.clone())));
         for (kind, key) in keys {
             if let Some(first) = seen.get(&(kind, key.clone())) {
-                let place = if *first == file { "earlier in this file".to_owned() } else { first.clone() };
+                let place = if *first == file {
+                    "earlier in this file".to_owned()
+                } else {
+                    first.clone()
+                };
                 return Err(invalid(format!("{kind} {key:?} is given twice: also {place}")));
             }
             seen.insert((kind, key), file.clone());
@@ -351,18 +355,31 @@ fn check_codes(
     }
     for code in &codes.codes {
         if !reference.is_package_type(&code.package_type) {
-            return Err(format!("code {}: package type {:?} is not in §9.2", code.cis, code.package_type));
+            return Err(format!(
+                "code {}: package type {:?} is not in §9.2",
+                code.cis, code.package_type
+            ));
         }
         if !reference.is_cis_status(&code.status) {
             return Err(format!("code {}: status {:?} is not in §9.3", code.cis, code.status));
         }
     }
-    if let Some(p) = codes.products.iter().find(|p| reference.group(&p.product_group).is_none()) {
-        return Err(format!("product {}: group {:?} is not in §9.1", p.gtin, p.product_group));
+    if let Some(p) = codes
+        .products
+        .iter()
+        .find(|p| reference.group(&p.product_group).is_none())
+    {
+        return Err(format!(
+            "product {}: group {:?} is not in §9.1",
+            p.gtin, p.product_group
+        ));
     }
     for order in &codes.orders {
         if !orders::is_order_id(&order.uuid) {
-            return Err(format!("order {:?}: not an order id (36 hex digits and dashes)", order.uuid));
+            return Err(format!(
+                "order {:?}: not an order id (36 hex digits and dashes)",
+                order.uuid
+            ));
         }
         if let Some(package) = order.package_type.as_deref().filter(|p| !reference.is_package_type(p)) {
             return Err(format!("order {}: package type {package:?} is not in §9.2", order.uuid));

@@ -1,7 +1,8 @@
 //! Async orders of marking codes (§5.1–§5.3): `POST /cises/my` creates an order owned by the
 //! caller; its status moves NEW → IN PROGRESS → SUCCESS (or VALIDATION_FAILED) through the
 //! platform's lifecycle mechanism, so tests drive it with polls or the namespace clock; the
-//! result is a ZIP, kept one hour of namespace time, then RESULT_EXPIRED.
+//! result is a ZIP, kept one hour of namespace time, then RESULT_EXPIRED. Orders of the fixtures
+//! (§5.2/§5.3's example id) exist, finished, in every namespace.
 
 use std::collections::HashMap;
 use std::io::Write as _;
