@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use axum::Router;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::serve::ListenerExt as _;
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
 use http::{HeaderName, HeaderValue};
 
-use super::{ALTA_ROUTE, EKTRU_ROUTE};
+use super::{ALTA_ROUTE, EKTRU_ROUTE, TRUE_API_ROUTE};
 use crate::apis::ektru::USAGE_HEADER;
 
 /// The canned answers, written by `bench` into temporary files.
@@ -38,6 +38,12 @@ pub struct BareArgs {
     /// Its `Content-Type`.
     #[arg(long)]
     alta_content_type: String,
+    /// Body of the True API `cises/info` answer.
+    #[arg(long, value_name = "FILE")]
+    true_api_body: PathBuf,
+    /// Its `Content-Type`.
+    #[arg(long)]
+    true_api_content_type: String,
 }
 
 /// A fixed answer: 200, these headers, this body.
@@ -84,6 +90,7 @@ pub fn run_bare(args: BareArgs) -> anyhow::Result<()> {
         ],
     )?;
     let alta = Canned::new(&args.alta_body, &[(CONTENT_TYPE, &args.alta_content_type)])?;
+    let true_api = Canned::new(&args.true_api_body, &[(CONTENT_TYPE, &args.true_api_content_type)])?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -96,16 +103,18 @@ pub fn run_bare(args: BareArgs) -> anyhow::Result<()> {
             .tap_io(|stream| {
                 let _ = stream.set_nodelay(true);
             });
-        axum::serve(listener, router(ektru, alta))
+        axum::serve(listener, router(ektru, alta, true_api))
             .await
             .context("the bare server failed")
     })
 }
 
-fn router(ektru: Canned, alta: Canned) -> Router {
+fn router(ektru: Canned, alta: Canned, true_api: Canned) -> Router {
     Router::new()
         .route(EKTRU_ROUTE, get(move || async move { ektru }))
         .route(ALTA_ROUTE, get(move || async move { alta }))
+        // The request body is read, as the mock reads it, and ignored.
+        .route(TRUE_API_ROUTE, post(move |_body: Bytes| async move { true_api }))
         // `bench` waits for this, as for the mock, before it measures.
         .route("/__admin/health", get(|| async { "ok" }))
 }

@@ -1,15 +1,17 @@
 //! A minimal HTTP/1.1 client: one keep-alive connection driven through hyper's low-level
 //! `client::conn` API, so the generator spends little CPU and nothing pools, retries or
-//! reorders requests behind the measurement's back.
+//! reorders requests behind the measurement's back. A [`Probe`] is a request prepared once and
+//! sent again and again: a GET costs what it did before POSTs existed (an empty body is no body,
+//! and there are no extra headers to copy).
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use bytes::Bytes;
-use http::header::{HOST, USER_AGENT};
-use http::{HeaderMap, HeaderValue, Request, StatusCode};
-use http_body_util::{BodyExt as _, Empty};
+use http::header::{CONTENT_TYPE, HOST, USER_AGENT};
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
+use http_body_util::{BodyExt as _, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
@@ -26,9 +28,48 @@ pub struct Answer {
     pub body: Bytes,
 }
 
+/// A request the load sends over and over.
+#[derive(Clone, Debug)]
+pub struct Probe {
+    pub method: Method,
+    /// Origin form, query included.
+    pub path: String,
+    /// Sent besides `Host` and `User-Agent`; empty for the GET targets.
+    pub headers: HeaderMap,
+    /// Empty for GET: hyper then sends no body and no `content-length`, as before.
+    pub body: Bytes,
+}
+
+impl Probe {
+    pub fn get(path: impl Into<String>) -> Self {
+        Self {
+            method: Method::GET,
+            path: path.into(),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    /// `POST path` with a JSON body and `headers` besides its `Content-Type`.
+    pub fn post_json(path: impl Into<String>, mut headers: HeaderMap, body: impl Into<Bytes>) -> Self {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Self {
+            method: Method::POST,
+            path: path.into(),
+            headers,
+            body: body.into(),
+        }
+    }
+
+    /// `GET /path`, for error messages.
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
 /// One open connection; requests on it are sequential.
 pub struct Connection {
-    sender: SendRequest<Empty<Bytes>>,
+    sender: SendRequest<Full<Bytes>>,
     /// `Host` of every request: real clients send it and the journal records it.
     host: HeaderValue,
 }
@@ -52,30 +93,35 @@ impl Connection {
         Ok(Self { sender, host })
     }
 
-    /// `GET path` (origin form, query included) and read the whole answer.
-    pub async fn get(&mut self, path: &str) -> anyhow::Result<Answer> {
-        tokio::time::timeout(REQUEST_TIMEOUT, self.exchange(path))
+    /// Send `probe` and read the whole answer.
+    pub async fn send(&mut self, probe: &Probe) -> anyhow::Result<Answer> {
+        tokio::time::timeout(REQUEST_TIMEOUT, self.exchange(probe))
             .await
-            .with_context(|| format!("GET {path}: no answer within {REQUEST_TIMEOUT:?}"))?
+            .with_context(|| format!("{}: no answer within {REQUEST_TIMEOUT:?}", probe.describe()))?
     }
 
-    async fn exchange(&mut self, path: &str) -> anyhow::Result<Answer> {
-        let request = Request::get(path)
+    async fn exchange(&mut self, probe: &Probe) -> anyhow::Result<Answer> {
+        let mut request = Request::builder()
+            .method(probe.method.clone())
+            .uri(probe.path.as_str())
             .header(HOST, self.host.clone())
             .header(USER_AGENT, "mock-server-bench")
-            .body(Empty::new())
-            .with_context(|| format!("cannot build a request for {path}"))?;
+            .body(Full::new(probe.body.clone()))
+            .with_context(|| format!("cannot build a request for {}", probe.describe()))?;
+        for (name, value) in &probe.headers {
+            request.headers_mut().append(name.clone(), value.clone());
+        }
         self.sender.ready().await.context("the connection closed")?;
         let response = self
             .sender
             .send_request(request)
             .await
-            .with_context(|| format!("GET {path} failed"))?;
+            .with_context(|| format!("{} failed", probe.describe()))?;
         let (parts, body) = response.into_parts();
         let body = body
             .collect()
             .await
-            .with_context(|| format!("reading the body of GET {path} failed"))?
+            .with_context(|| format!("reading the body of {} failed", probe.describe()))?
             .to_bytes();
         Ok(Answer {
             status: parts.status,
@@ -87,5 +133,10 @@ impl Connection {
 
 /// `GET path` on a fresh connection.
 pub async fn get_once(addr: SocketAddr, path: &str) -> anyhow::Result<Answer> {
-    Connection::open(addr).await?.get(path).await
+    send_once(addr, &Probe::get(path)).await
+}
+
+/// `probe` on a fresh connection.
+pub async fn send_once(addr: SocketAddr, probe: &Probe) -> anyhow::Result<Answer> {
+    Connection::open(addr).await?.send(probe).await
 }

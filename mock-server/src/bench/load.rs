@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use hdrhistogram::Histogram;
 
-use super::client::Connection;
+use super::client::{Connection, Probe};
 
 /// Latencies are recorded in microseconds, from 1 µs to a minute, to 3 significant digits.
 const MAX_LATENCY_US: u64 = 60_000_000;
@@ -21,9 +21,9 @@ const RECONNECT_PAUSE: Duration = Duration::from_millis(1);
 pub struct Load {
     /// The server under test.
     pub addr: SocketAddr,
-    /// Connection `i` requests `paths[i % paths.len()]`, so a list of one path is the same
-    /// request everywhere and a list of N paths gives each connection its own.
-    pub paths: Vec<String>,
+    /// Connection `i` sends `probes[i % probes.len()]`, so a list of one probe is the same
+    /// request everywhere and a list of N probes gives each connection its own.
+    pub probes: Vec<Probe>,
     /// Concurrent connections, hence requests in flight.
     pub connections: usize,
 }
@@ -114,13 +114,13 @@ impl Stop {
 
 /// Run `load` until `budget` is spent.
 pub async fn run(load: &Load, budget: Budget) -> anyhow::Result<Outcome> {
-    anyhow::ensure!(!load.paths.is_empty(), "a load needs at least one path");
+    anyhow::ensure!(!load.probes.is_empty(), "a load needs at least one request");
     let started = Instant::now();
     let stop = Stop::new(budget);
     let mut workers = tokio::task::JoinSet::new();
     for i in 0..load.connections {
-        let path = load.paths[i % load.paths.len()].clone();
-        workers.spawn(connection_loop(load.addr, path, stop.clone()));
+        let probe = load.probes[i % load.probes.len()].clone();
+        workers.spawn(connection_loop(load.addr, probe, stop.clone()));
     }
     let mut total = Outcome::empty()?;
     while let Some(joined) = workers.join_next().await {
@@ -132,7 +132,7 @@ pub async fn run(load: &Load, budget: Budget) -> anyhow::Result<Outcome> {
 
 /// One connection's closed loop. A broken connection counts as an error and is reopened, so
 /// a server that drops connections shows up in the error column, not as a bench failure.
-async fn connection_loop(addr: SocketAddr, path: String, stop: Stop) -> anyhow::Result<Outcome> {
+async fn connection_loop(addr: SocketAddr, probe: Probe, stop: Stop) -> anyhow::Result<Outcome> {
     let mut outcome = Outcome::empty()?;
     let mut connection = None;
     while stop.another() {
@@ -148,7 +148,7 @@ async fn connection_loop(addr: SocketAddr, path: String, stop: Stop) -> anyhow::
             },
         };
         let sent = Instant::now();
-        match open.get(&path).await {
+        match open.send(&probe).await {
             Ok(answer) => {
                 let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
                 outcome.latency_us.saturating_record(micros.max(1));

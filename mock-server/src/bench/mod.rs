@@ -9,7 +9,10 @@
 //! The mock runs as a child process (`mock-server serve`) with the default fixtures, auth,
 //! journal and rate-limit accounting on and the limits set too high to trip. The baseline is
 //! another child, `mock-server bench-bare`: a plain axum router answering the same paths with
-//! the bytes the mock answered. The load generator is this process: N keep-alive connections in
+//! the bytes the mock answered. Targets: ЕКТРУ `passport/list` (also over one namespace per
+//! connection), Alta search, both GETs, and True API `POST cises/info` with a bearer token minted
+//! through the mock's admin API and a JSON array of demo codes as the body (the bare handler
+//! reads the body and ignores it). The load generator is this process: N keep-alive connections in
 //! a closed loop. Each row gets a warm-up, then a measured stretch; the server's CPU time comes
 //! from `/proc` (Linux only), so "server CPU µs/req" stays meaningful while generator and
 //! server share the cores. `--requests N` adds a run of N requests sampling the mock's RSS ten
@@ -33,7 +36,7 @@ use md5::{Digest, Md5};
 
 pub use bare::{BareArgs, run_bare};
 
-use client::Answer;
+use client::{Answer, Probe};
 use load::{Budget, Load, Outcome};
 use process::{Scratch, ServerProcess, free_loopback_addr};
 use report::{Flatness, Report, Row, Sample};
@@ -48,6 +51,17 @@ const ALTA_ROUTE: &str = "/svh-gruz/search/api/v1/";
 const ALTA_CONTAINER: &str = "SKLU0000002";
 const ALTA_LOGIN: &str = "testlogin";
 const ALTA_PASSWORD: &str = "testpassword";
+
+/// The True API route measured, the demo participant the token is minted for, and the codes
+/// asked about: a LEVEL1 box of milk, one of its units and a loose unit, all owned by that
+/// participant, who has a milk contract (so the answer is the full `cisInfo` of each).
+const TRUE_API_ROUTE: &str = "/api/v3/true-api/cises/info";
+const TRUE_API_PARTICIPANT: &str = "190440001237";
+const TRUE_API_CODES: &[&str] = &[
+    "011487000152601321CtEzmn173WXvY",
+    "0104870001526016213kGZoD9iPCFdc",
+    "010487000152601621nrNZGmwEnDqPh",
+];
 
 /// The mock's configuration: rate limits stay enforced (so counted on every request) but are
 /// far above what a bench reaches; everything else, the journal included, keeps its defaults.
@@ -94,6 +108,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
 struct Servers {
     /// `mock-server serve`: the server under test.
     mock: ServerProcess,
+    /// The True API request, with the token the mock minted.
+    true_api: Probe,
     /// `mock-server bench-bare`: the baseline.
     bare: ServerProcess,
     /// Holds their config and canned bodies; declared last so it outlives both.
@@ -105,9 +121,11 @@ async fn bench(args: &BenchArgs) -> anyhow::Result<Report> {
     let mut mock = start_mock(&scratch)?;
     let healthy_after = mock.wait_healthy().await?;
     let idle_rss_mb = mock.rss_mb()?;
-    let bare = start_bare(&scratch, &mock).await?;
+    let true_api = true_api_probe(&mock).await?;
+    let bare = start_bare(&scratch, &mock, &true_api).await?;
     let servers = Servers {
         mock,
+        true_api,
         bare,
         _scratch: scratch,
     };
@@ -141,10 +159,11 @@ fn start_mock(scratch: &Scratch) -> anyhow::Result<ServerProcess> {
     ServerProcess::spawn("mock", args, addr)
 }
 
-/// Ask the mock for both answers, then start the bare server serving those bytes.
-async fn start_bare(scratch: &Scratch, mock: &ServerProcess) -> anyhow::Result<ServerProcess> {
-    let ektru = fetch_ok(mock, &ektru_path()).await?;
-    let alta = fetch_ok(mock, &alta_path()).await?;
+/// Ask the mock for every answer, then start the bare server serving those bytes.
+async fn start_bare(scratch: &Scratch, mock: &ServerProcess, true_api: &Probe) -> anyhow::Result<ServerProcess> {
+    let ektru = fetch_ok(mock, &Probe::get(ektru_path())).await?;
+    let alta = fetch_ok(mock, &Probe::get(alta_path())).await?;
+    let true_api = fetch_ok(mock, true_api).await?;
     let addr = free_loopback_addr()?;
     let args: Vec<OsString> = vec![
         "bench-bare".into(),
@@ -160,22 +179,51 @@ async fn start_bare(scratch: &Scratch, mock: &ServerProcess) -> anyhow::Result<S
         scratch.write("alta-body", &alta.body)?.into(),
         "--alta-content-type".into(),
         header(&alta, http::header::CONTENT_TYPE.as_str())?.into(),
+        "--true-api-body".into(),
+        scratch.write("true-api-body", &true_api.body)?.into(),
+        "--true-api-content-type".into(),
+        header(&true_api, http::header::CONTENT_TYPE.as_str())?.into(),
     ];
     let mut bare = ServerProcess::spawn("bare", args, addr)?;
     bare.wait_healthy().await?;
     Ok(bare)
 }
 
-/// `GET path` on the mock, which must answer 200: a bench of error answers measures nothing.
-async fn fetch_ok(mock: &ServerProcess, path: &str) -> anyhow::Result<Answer> {
-    let answer = client::get_once(mock.addr, path).await?;
+/// `probe` on the mock, which must answer 2xx: a bench of error answers measures nothing.
+async fn fetch_ok(mock: &ServerProcess, probe: &Probe) -> anyhow::Result<Answer> {
+    let answer = client::send_once(mock.addr, probe).await?;
     anyhow::ensure!(
         answer.status.is_success(),
-        "the mock answered GET {path} with {}: {}",
+        "the mock answered {} with {}: {}",
+        probe.describe(),
         answer.status,
         String::from_utf8_lossy(&answer.body)
     );
     Ok(answer)
+}
+
+/// The True API request: a token for the demo participant from the mock's admin API (as a test
+/// would get one, without signing), then `POST cises/info` with it.
+async fn true_api_probe(mock: &ServerProcess) -> anyhow::Result<Probe> {
+    let mint = Probe::post_json(
+        "/__admin/true-api/tokens",
+        http::HeaderMap::new(),
+        serde_json::json!({ "participant": TRUE_API_PARTICIPANT }).to_string(),
+    );
+    let minted: serde_json::Value =
+        serde_json::from_slice(&fetch_ok(mock, &mint).await?.body).context("the mock's token answer is not JSON")?;
+    let token = minted["token"]
+        .as_str()
+        .context("the mock's token answer has no \"token\"")?;
+    true_api_request(token)
+}
+
+fn true_api_request(token: &str) -> anyhow::Result<Probe> {
+    let mut headers = http::HeaderMap::new();
+    let bearer = http::HeaderValue::try_from(format!("Bearer {token}")).context("the token is not a header value")?;
+    headers.insert(http::header::AUTHORIZATION, bearer);
+    let body = serde_json::to_vec(TRUE_API_CODES).context("cannot encode the codes")?;
+    Ok(Probe::post_json(TRUE_API_ROUTE, headers, body))
 }
 
 fn header<'a>(answer: &'a Answer, name: &str) -> anyhow::Result<&'a str> {
@@ -249,11 +297,12 @@ impl Measurement {
 
 /// Every target, each bare baseline measured just before the mock rows compared with it.
 async fn measure_all(servers: &Servers, args: &BenchArgs) -> anyhow::Result<Vec<Row>> {
-    let ektru = vec![ektru_path()];
-    let alta = vec![alta_path()];
+    let ektru = vec![Probe::get(ektru_path())];
+    let alta = vec![Probe::get(alta_path())];
+    let true_api = vec![servers.true_api.clone()];
     // One namespace per connection, so namespace lookup and per-namespace state are exercised.
-    let namespaced: Vec<String> = (0..args.connections)
-        .map(|i| format!("/ns/bench-{i}{}", ektru[0]))
+    let namespaced: Vec<Probe> = (0..args.connections)
+        .map(|i| Probe::get(format!("/ns/bench-{i}{}", ektru_path())))
         .collect();
     let plural = if args.connections == 1 { "" } else { "s" };
     let namespaced_name = format!("mock ЕКТРУ, {} namespace{plural}", args.connections);
@@ -264,6 +313,8 @@ async fn measure_all(servers: &Servers, args: &BenchArgs) -> anyhow::Result<Vec<
     let mock_namespaced = measure(&namespaced_name, mock, namespaced, args).await?;
     let bare_alta = measure("bare axum, Alta bytes", bare, alta.clone(), args).await?;
     let mock_alta = measure("mock Alta search", mock, alta, args).await?;
+    let bare_true_api = measure("bare axum, True API bytes", bare, true_api.clone(), args).await?;
+    let mock_true_api = measure("mock True API cises/info", mock, true_api, args).await?;
 
     Ok(vec![
         bare_ektru.row(None),
@@ -271,6 +322,8 @@ async fn measure_all(servers: &Servers, args: &BenchArgs) -> anyhow::Result<Vec<
         mock_namespaced.row(Some(&bare_ektru)),
         bare_alta.row(None),
         mock_alta.row(Some(&bare_alta)),
+        bare_true_api.row(None),
+        mock_true_api.row(Some(&bare_true_api)),
     ])
 }
 
@@ -278,13 +331,13 @@ async fn measure_all(servers: &Servers, args: &BenchArgs) -> anyhow::Result<Vec<
 async fn measure(
     target: &str,
     server: &ServerProcess,
-    paths: Vec<String>,
+    probes: Vec<Probe>,
     args: &BenchArgs,
 ) -> anyhow::Result<Measurement> {
     eprintln!("measuring {target} …");
     let load = Load {
         addr: server.addr,
-        paths,
+        probes,
         connections: args.connections as usize,
     };
     if args.warmup_secs > 0 {
@@ -306,7 +359,7 @@ async fn flatness(mock: &ServerProcess, connections: u32, total: u64) -> anyhow:
     eprintln!("sending {total} requests to the mock, sampling its RSS …");
     let load = Load {
         addr: mock.addr,
-        paths: vec![ektru_path()],
+        probes: vec![Probe::get(ektru_path())],
         connections: connections as usize,
     };
     let stretch = total.div_ceil(FLATNESS_SAMPLES);
@@ -354,6 +407,74 @@ mod tests {
         assert_eq!(
             secret,
             crate::apis::alta::secret("SKLU0000002", "", "", "", "testlogin", &password_md5)
+        );
+    }
+
+    #[test]
+    fn the_true_api_request_is_a_bearer_post_of_a_bare_json_array() {
+        let probe = true_api_request("abc.def.ghi").expect("a probe");
+
+        assert_eq!(probe.describe(), "POST /api/v3/true-api/cises/info");
+        assert_eq!(probe.headers["authorization"], "Bearer abc.def.ghi");
+        assert_eq!(probe.headers["content-type"], "application/json");
+        let codes: Vec<String> = serde_json::from_slice(&probe.body).expect("a JSON array of strings");
+        assert_eq!(codes, TRUE_API_CODES);
+    }
+
+    /// The bench's request against the embedded fixtures, in process: every code is found and
+    /// shown in full (the owner has a contract), so the row measures the real work of the route.
+    #[tokio::test]
+    async fn the_true_api_codes_answer_in_full_for_their_owner() {
+        use tower::ServiceExt as _;
+        let server = crate::MockServer::new(crate::Options::default()).expect("the default server builds");
+        let app = server.app(crate::Scope::All);
+        let call = |request: http::Request<axum::body::Body>| {
+            let app = app.clone();
+            async move {
+                let response = app.oneshot(request).await.expect("infallible");
+                let status = response.status();
+                let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                    .await
+                    .expect("a body");
+                (
+                    status,
+                    serde_json::from_slice::<serde_json::Value>(&body).expect("JSON"),
+                )
+            }
+        };
+        let (_, minted) = call(
+            http::Request::post("/__admin/true-api/tokens")
+                .header("content-type", "application/json")
+                .body(
+                    serde_json::json!({ "participant": TRUE_API_PARTICIPANT })
+                        .to_string()
+                        .into(),
+                )
+                .expect("a request"),
+        )
+        .await;
+        let probe = true_api_request(minted["token"].as_str().expect("a token")).expect("a probe");
+        let mut request = http::Request::post(probe.path.as_str())
+            .body(axum::body::Body::from(probe.body.clone()))
+            .expect("a request");
+        request.headers_mut().extend(probe.headers.clone());
+
+        let (status, answer) = call(request).await;
+
+        assert_eq!(status, http::StatusCode::OK, "{answer}");
+        let found: Vec<&str> = answer
+            .as_array()
+            .expect("an array")
+            .iter()
+            .map(|item| item["cisInfo"]["cis"].as_str().expect("found"))
+            .collect();
+        assert_eq!(found, TRUE_API_CODES);
+        assert!(
+            answer
+                .as_array()
+                .expect("an array")
+                .iter()
+                .all(|item| item["cisInfo"]["ownerBin"] == TRUE_API_PARTICIPANT)
         );
     }
 

@@ -1,6 +1,7 @@
-//! Check digits of the identifiers the fixtures carry: EAN-13 barcodes (GTIN),
-//! ISO 6346 container numbers, Russian taxpayer numbers (ИНН) and state
-//! registration numbers (ОГРН, ОГРНИП).
+//! Check digits of the identifiers the fixtures carry: EAN-13 barcodes and
+//! GTIN-14 trade item numbers, ISO 6346 container numbers, Russian taxpayer
+//! numbers (ИНН) and state registration numbers (ОГРН, ОГРНИП). Kazakh БИН/ИИН
+//! live with the True API's PKI (`apis::true_api::pki::bin_iin`).
 //!
 //! The generator uses these to make every number it writes valid, and tests
 //! (ours and the vendor handlers') use them to prove it. Touch this file only
@@ -27,6 +28,27 @@ pub fn ean13_check_digit(body: &str) -> Option<u8> {
 /// Whether `code` is 13 digits whose last digit is the EAN-13 check digit.
 pub fn is_valid_ean13(code: &str) -> bool {
     split_last_digit(code, 13).is_some_and(|(body, last)| ean13_check_digit(body) == Some(last))
+}
+
+/// The 14th digit of a GTIN-14 for a 13-digit `body` (indicator digit, then
+/// the 12 digits of the item's EAN-13 body).
+///
+/// GS1 weights digits 3, 1, 3, … from the right, so a GTIN-14 with the
+/// indicator 0 has the check digit of the EAN-13 it wraps.
+pub fn gtin14_check_digit(body: &str) -> Option<u8> {
+    let digits = ascii_digits(body, 13)?;
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .zip([3, 1].into_iter().cycle())
+        .map(|(&digit, weight)| u32::from(digit) * weight)
+        .sum();
+    Some(((10 - sum % 10) % 10) as u8)
+}
+
+/// Whether `code` is 14 digits whose last digit is the GTIN-14 check digit.
+pub fn is_valid_gtin14(code: &str) -> bool {
+    split_last_digit(code, 14).is_some_and(|(body, last)| gtin14_check_digit(body) == Some(last))
 }
 
 /// The check digit of an ISO 6346 container number for its first 10
@@ -165,6 +187,17 @@ mod tests {
     }
 
     #[test]
+    fn gtin14_known_codes() {
+        // A unit of the demo fixtures, and its LEVEL1 box (indicator 1).
+        assert!(is_valid_gtin14("04870001526016"));
+        assert_eq!(gtin14_check_digit("1487000152601"), Some(3));
+        assert!(is_valid_gtin14("14870001526013"));
+        assert!(!is_valid_gtin14("14870001526016"));
+        assert!(!is_valid_gtin14("4870001526016"));
+        assert!(!is_valid_gtin14("0487000152601x"));
+    }
+
+    #[test]
     fn iso6346_known_numbers() {
         assert_eq!(iso6346_check_digit("CSQU305438"), Some(3));
         assert!(is_valid_iso6346("CSQU3054383"));
@@ -214,6 +247,24 @@ mod tests {
         }
 
         #[test]
+        fn gtin14_accepts_exactly_its_check_digit(body in "[0-9]{13}") {
+            let expected = gtin14_check_digit(&body).expect("13 digits");
+            prop_assert_eq!(accepted_digits(&body, is_valid_gtin14), vec![expected]);
+        }
+
+        #[test]
+        fn gtin14_with_indicator_zero_wraps_an_ean13(body in "[0-9]{12}") {
+            prop_assert_eq!(gtin14_check_digit(&format!("0{body}")), ean13_check_digit(&body));
+        }
+
+        #[test]
+        fn gtin14_agrees_with_the_true_api_validator(body in "[0-9]{13}") {
+            let check = gtin14_check_digit(&body).expect("13 digits");
+            let gtin = format!("{body}{check}");
+            prop_assert!(crate::apis::true_api::orders::is_valid_gtin14(&gtin), "{}", gtin);
+        }
+
+        #[test]
         fn iso6346_accepts_exactly_its_check_digit(body in "[A-Z]{3}[UJZ][0-9]{6}") {
             let expected = iso6346_check_digit(&body).expect("well-formed body");
             prop_assert_eq!(accepted_digits(&body, is_valid_iso6346), vec![expected]);
@@ -234,6 +285,7 @@ mod tests {
         #[test]
         fn validators_never_panic(text in "\\PC{0,16}") {
             is_valid_ean13(&text);
+            is_valid_gtin14(&text);
             is_valid_iso6346(&text);
             is_valid_inn(&text);
             is_valid_ogrn(&text);

@@ -1,23 +1,27 @@
 //! The seeded bulk fixture generator behind `mock-server generate`: writes
 //! large, realistic fixture sets in the same file formats the vendor loaders
-//! read (ЕКТРУ passports, Alta «Груз на СВХ» cargo records).
+//! read (ЕКТРУ passports, Alta «Груз на СВХ» cargo records, True API marking
+//! codes).
 //!
 //! Records are built and written one at a time, so a million of them never
 //! sit in memory; every random choice comes from one `ChaCha8Rng` seeded with
 //! `--seed`, so the same seed and count give byte-identical files, and the
-//! first `n` records do not depend on `--count`. Identifiers that must be
+//! first `n` records do not depend on `--count` (True API: except the last
+//! aggregate, cut short to fit). Identifiers that must be
 //! unique (numbers, GTINs, container serials) come from keyed permutations of
 //! the record index ([`permute`]), and every identifier with a check digit is
 //! valid ([`check_digits`]).
 //!
 //! Touch this module when a fixture format changes: the record structs in
-//! `ektru.rs` and `alta.rs` mirror the loaders' schemas field for field.
+//! `ektru.rs` and `alta.rs` mirror the loaders' schemas field for field;
+//! `true_api.rs` writes the loader's own types.
 
 mod alta;
 pub mod check_digits;
 mod ektru;
 mod ektru_catalogue;
 mod permute;
+mod true_api;
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -35,6 +39,9 @@ pub enum GenApi {
     Ektru,
     /// Alta «Груз на СВХ» cargo records (`alta/cargo.json`, `alta/users.json`, an empty `alta/aliases.json`).
     Alta,
+    /// True API (KZ) products and marking codes (`true_api/codes.json`), participants who can
+    /// sign in (`true_api/participants.json`, keys in `true_api/pki/`), and `true_api/reference.json`.
+    TrueApi,
 }
 
 /// What `mock-server generate` was asked to do.
@@ -42,20 +49,20 @@ pub enum GenApi {
 pub struct GenerateOptions {
     /// The vendor whose fixture files to write.
     pub api: GenApi,
-    /// How many passports or cargo records to write (at most [`MAX_COUNT`]).
+    /// How many passports, cargo records or marking codes to write (at most [`MAX_COUNT`]).
     pub count: u64,
     /// Seeds the one RNG every random choice comes from.
     pub seed: u64,
-    /// The fixtures root; files go to `{out}/ektru/` or `{out}/alta/`.
+    /// The fixtures root; files go to `{out}/ektru/`, `{out}/alta/` or `{out}/true_api/`.
     pub out: PathBuf,
 }
 
 /// What a run wrote, for the CLI to report.
 #[derive(Debug)]
 pub struct GenerateSummary {
-    /// Every file written, the bulk file first.
+    /// Every file written, the bulk file first; a directory of small files stands for them.
     pub files: Vec<PathBuf>,
-    /// How many passports or cargo records the bulk file holds.
+    /// How many passports, cargo records or marking codes the bulk file holds.
     pub records: u64,
 }
 
@@ -78,11 +85,13 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary> {
     match opts.api {
         GenApi::Ektru => ektru::write_fixtures(&opts.out.join("ektru"), opts.count, &mut rng),
         GenApi::Alta => alta::write_fixtures(&opts.out.join("alta"), opts.count, &mut rng),
+        GenApi::TrueApi => true_api::write_fixtures(&opts.out.join("true_api"), opts.count, &mut rng),
     }
 }
 
 /// A fixture file of the shape `{"version":1,"<key>":[record,…]}`, written one
-/// compact record per line as records are pushed.
+/// compact record per line as records are pushed; small arrays known up front
+/// may come before the streamed one ([`Self::create_after`]).
 struct JsonArrayFile {
     /// Where the finished file goes; named in every error.
     path: PathBuf,
@@ -95,6 +104,12 @@ struct JsonArrayFile {
 
 impl JsonArrayFile {
     fn create(path: PathBuf, key: &str) -> Result<Self> {
+        Self::create_after::<()>(path, &[], key)
+    }
+
+    /// Like [`Self::create`], with the arrays of `leading` written in full
+    /// (one record per line) before the streamed array `key`.
+    fn create_after<T: Serialize>(path: PathBuf, leading: &[(&str, &[T])], key: &str) -> Result<Self> {
         let partial = partial_path(&path);
         let file = create_file(&partial)?;
         let mut this = Self {
@@ -103,7 +118,21 @@ impl JsonArrayFile {
             partial,
             records: 0,
         };
-        write!(this.out, "{{\"version\":1,\"{key}\":[").with_context(|| format!("writing {}", this.path.display()))?;
+        let mut write = || -> Result<()> {
+            write!(this.out, "{{\"version\":1,")?;
+            for (name, records) in leading {
+                write!(this.out, "\"{name}\":[")?;
+                for (position, record) in records.iter().enumerate() {
+                    this.out.write_all(if position == 0 { b"\n" } else { b",\n" })?;
+                    serde_json::to_writer(&mut this.out, record)?;
+                }
+                this.out
+                    .write_all(if records.is_empty() { b"],\n" } else { b"\n],\n" })?;
+            }
+            write!(this.out, "\"{key}\":[")?;
+            Ok(())
+        };
+        write().with_context(|| format!("writing {}", this.path.display()))?;
         Ok(this)
     }
 
@@ -133,15 +162,18 @@ impl JsonArrayFile {
 
 /// Writes a small fixed fixture file (API keys, users) as pretty JSON.
 fn write_small_json(path: PathBuf, value: &serde_json::Value) -> Result<PathBuf> {
+    let mut bytes = serde_json::to_vec_pretty(value).with_context(|| format!("serializing {}", path.display()))?;
+    bytes.push(b'\n');
+    write_small_file(path, &bytes)
+}
+
+/// Writes a small file (a copied fixture, a key) through a `.tmp` sibling.
+fn write_small_file(path: PathBuf, bytes: &[u8]) -> Result<PathBuf> {
     let partial = partial_path(&path);
-    let mut out = BufWriter::new(create_file(&partial)?);
-    let mut write = || -> Result<()> {
-        serde_json::to_writer_pretty(&mut out, value)?;
-        out.write_all(b"\n")?;
-        out.flush()?;
-        Ok(())
-    };
-    write().with_context(|| format!("writing {}", path.display()))?;
+    let mut out = create_file(&partial)?;
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .with_context(|| format!("writing {}", path.display()))?;
     drop(out);
     rename_into_place(&partial, &path)?;
     Ok(path)
@@ -392,6 +424,8 @@ mod tests {
         for (api, file) in [
             (GenApi::Ektru, "ektru/passports.json"),
             (GenApi::Alta, "alta/cargo.json"),
+            (GenApi::TrueApi, "true_api/codes.json"),
+            (GenApi::TrueApi, "true_api/participants.json"),
         ] {
             let bytes_for = |seed: u64, name: &str| {
                 let out = dir.0.join(name);
@@ -456,10 +490,10 @@ mod tests {
 
     /// `cargo test --release -p mock-server -- --ignored generate_million --nocapture`
     #[test]
-    #[ignore = "writes about 2 GB; run by hand in release mode to measure speed"]
+    #[ignore = "writes about 2.3 GB; run by hand in release mode to measure speed"]
     fn generate_million() {
         let dir = TempDir::new("generate_million");
-        for api in [GenApi::Ektru, GenApi::Alta] {
+        for api in [GenApi::Ektru, GenApi::Alta, GenApi::TrueApi] {
             let started = crate::platform::clock::real_instant();
             let summary = run(api, 1_000_000, 1, &dir.0);
             let elapsed = started.elapsed();

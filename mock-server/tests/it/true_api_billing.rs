@@ -326,13 +326,14 @@ async fn route_gtin_answers_per_caller_and_per_item() {
 async fn route_gtin_errors_follow_the_doc() {
     let harness = Harness::new();
     let token = token_for(&harness, "default", DISTRIBUTOR).await;
-    // §6.3's 400 for a string where the list belongs, verbatim (line 1, column 10).
+    // §6.3's 400 for a string where the list belongs, verbatim (line 1, column 10: Jackson
+    // reports where the token starts, here with the doc's own `"data": ` spacing).
     let string = call(
         &harness,
         Method::POST,
         ROUTE,
         Some(&token),
-        Some(br#"{"data":"00000046210654"}"#),
+        Some(br#"{"data": "00000046210654"}"#),
     )
     .await;
     assert_eq!(string.status, StatusCode::BAD_REQUEST);

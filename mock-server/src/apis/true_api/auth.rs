@@ -214,8 +214,10 @@ fn mint(
     Ok((token, expires))
 }
 
-/// Check `Authorization: Bearer <token>` on the namespace clock.
-pub fn authenticate(headers: &HeaderMap, ctx: &RequestContext) -> Result<Claims, TrueApiError> {
+/// Check `Authorization: Bearer <token>` on the namespace clock. A token that verified once is
+/// remembered with its claims, so a client's next calls skip the HMAC and the JSON; expiry is
+/// still checked on every call.
+pub fn authenticate(headers: &HeaderMap, ctx: &RequestContext) -> Result<Arc<Claims>, TrueApiError> {
     let Some(value) = headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
         return Err(TrueApiError::Unauthorized);
     };
@@ -228,26 +230,46 @@ pub fn authenticate(headers: &HeaderMap, ctx: &RequestContext) -> Result<Claims,
         return Err(TrueApiError::Unauthorized);
     }
     let state = ctx.namespace.store::<AuthState>();
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
-    // Expiry follows the namespace clock, not the system's.
-    validation.validate_exp = false;
-    validation.required_spec_claims.clear();
-    let claims = jsonwebtoken::decode::<Claims>(
-        token,
-        &jsonwebtoken::DecodingKey::from_secret(&state.secret),
-        &validation,
-    )
-    .map_err(|_| TrueApiError::InvalidToken(token.to_owned()))?
-    .claims;
+    let known = lock(&state.verified).get(token).cloned();
+    let claims = match known {
+        Some(claims) => claims,
+        None => {
+            let claims = Arc::new(verify(token, state)?);
+            let mut verified = lock(&state.verified);
+            if verified.len() >= VERIFIED_TOKENS {
+                verified.clear();
+            }
+            verified.insert(token.to_owned(), Arc::clone(&claims));
+            claims
+        }
+    };
     if ctx.now().timestamp() >= claims.exp {
         return Err(TrueApiError::Expired(token.to_owned()));
     }
     Ok(claims)
 }
 
+/// At most this many verified tokens are remembered per namespace (then forgotten at once).
+const VERIFIED_TOKENS: usize = 4096;
+
+/// The claims of a token signed with this namespace's secret.
+fn verify(token: &str, state: &AuthState) -> Result<Claims, TrueApiError> {
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    // Expiry follows the namespace clock, not the system's.
+    validation.validate_exp = false;
+    validation.required_spec_claims.clear();
+    jsonwebtoken::decode::<Claims>(
+        token,
+        &jsonwebtoken::DecodingKey::from_secret(&state.secret),
+        &validation,
+    )
+    .map(|data| data.claims)
+    .map_err(|_| TrueApiError::InvalidToken(token.to_owned()))
+}
+
 /// The participant a request acts for: `Authorization: Bearer` checked on the namespace clock.
 /// Extract it before the body, so authentication comes first, as at the real gateway.
-pub struct Caller(pub Claims);
+pub struct Caller(pub Arc<Claims>);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
     type Rejection = Response;

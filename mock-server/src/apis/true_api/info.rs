@@ -8,7 +8,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 
 use super::TrueApi;
 use super::auth::{Caller, parse_body};
@@ -58,39 +59,91 @@ pub async fn cises_info(State(api): State<Arc<TrueApi>>, Caller(claims): Caller,
         return TrueApiError::Message(StatusCode::FORBIDDEN, "отсутствует действующий договор по ТГ".into())
             .into_response();
     }
-    let answer: Vec<Value> = found
+    let answer: Vec<Answer<'_>> = found
         .into_iter()
         .map(|(requested, code)| match code {
-            None => {
-                json!({ "cisInfo": { "requestedCis": requested }, "errorCode": "404", "errorMessage": "КМ не найден" })
-            }
-            Some(code) => json!({ "cisInfo": info(&api, &claims.inn, requested, code) }),
+            None => Answer {
+                cis_info: CisInfo::NotFound {
+                    requested_cis: requested,
+                },
+                error_code: Some("404"),
+                error_message: Some("КМ не найден"),
+            },
+            Some(code) => Answer {
+                cis_info: info(&api, &claims.inn, requested, code),
+                error_code: None,
+                error_message: None,
+            },
         })
         .collect();
     axum::Json(answer).into_response()
 }
 
-fn info(api: &TrueApi, caller: &str, requested: &str, code: &Code) -> Value {
+/// One element of the answer: the code's details, with an error for a code not found.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Answer<'a> {
+    cis_info: CisInfo<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_message: Option<&'static str>,
+}
+
+/// `cisInfo` (§5.5), borrowed from the fixtures: serialized without building a JSON tree.
+#[derive(Serialize)]
+#[serde(untagged)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "built once per requested code and serialized at once; boxing would only add allocations"
+)]
+enum CisInfo<'a> {
+    #[serde(rename_all = "camelCase")]
+    NotFound { requested_cis: &'a str },
+    #[serde(rename_all = "camelCase")]
+    Found {
+        requested_cis: &'a str,
+        cis: &'a str,
+        gtin: &'a str,
+        product_name: Option<&'a str>,
+        product_group_id: Option<u32>,
+        product_group: Option<&'a str>,
+        brand: Option<&'a str>,
+        produced_date: String,
+        package_type: &'a str,
+        owner_bin: &'a str,
+        owner_name: Option<&'a str>,
+        status: &'a str,
+        child: &'a [String],
+        parent: Option<&'a str>,
+        producer_bin: &'a str,
+        producer_name: Option<&'a str>,
+    },
+}
+
+fn info<'a>(api: &'a TrueApi, caller: &str, requested: &'a str, code: &'a Code) -> CisInfo<'a> {
     let product = api.product_of(code);
     let owner = code.owner_bin == caller;
     let producer = code.producer_bin == caller;
-    let masked = |visible: bool, value: Option<String>| if visible { json!(value) } else { json!(MASK) };
-    json!({
-        "requestedCis": requested,
-        "cis": code.cis,
-        "gtin": code.gtin,
-        "productName": product.map(|p| p.name.clone()),
-        "productGroupId": product.and_then(|p| api.reference.group_id(&p.product_group)),
-        "productGroup": product.map(|p| p.product_group.clone()),
-        "brand": product.and_then(|p| p.brand.clone().or_else(|| p.name.split(['«', '»']).nth(1).map(str::to_owned))),
-        "producedDate": code.produced_at(),
-        "packageType": code.package_type,
-        "ownerBin": masked(owner, Some(code.owner_bin.clone())),
-        "ownerName": masked(owner, api.participant_name(&code.owner_bin)),
-        "status": code.status,
-        "child": code.child,
-        "parent": code.parent,
-        "producerBin": masked(owner || producer, Some(code.producer_bin.clone())),
-        "producerName": masked(owner || producer, api.participant_name(&code.producer_bin)),
-    })
+    // Another participant's owner and producer data is masked.
+    let masked = |visible: bool, value: Option<&'a str>| if visible { value } else { Some(MASK) };
+    let name = |bin: &str| api.participant(bin).map(|p| p.name.as_str());
+    CisInfo::Found {
+        requested_cis: requested,
+        cis: &code.cis,
+        gtin: &code.gtin,
+        product_name: product.map(|p| p.name.as_str()),
+        product_group_id: product.and_then(|p| api.reference.group_id(&p.product_group)),
+        product_group: product.map(|p| p.product_group.as_str()),
+        brand: product.and_then(|p| p.brand.as_deref().or_else(|| p.name.split(['«', '»']).nth(1))),
+        produced_date: code.produced_at(),
+        package_type: &code.package_type,
+        owner_bin: masked(owner, Some(&code.owner_bin)).unwrap_or(MASK),
+        owner_name: masked(owner, name(&code.owner_bin)),
+        status: &code.status,
+        child: &code.child,
+        parent: code.parent.as_deref(),
+        producer_bin: masked(owner || producer, Some(&code.producer_bin)).unwrap_or(MASK),
+        producer_name: masked(owner || producer, name(&code.producer_bin)),
+    }
 }

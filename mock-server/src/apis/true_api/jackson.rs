@@ -61,6 +61,35 @@ pub fn message(body: &[u8], error: &serde_json::Error) -> String {
     )
 }
 
+/// Jackson's text for the JSON value starting at byte `start` of `body`, which cannot become the
+/// Java type `java` (for handlers that read a body value by value).
+pub fn mismatch_at(body: &[u8], start: usize, java: &str) -> String {
+    let text = String::from_utf8_lossy(body);
+    let start = start.min(text.len());
+    let value = &text[start..];
+    let token = match value.as_bytes().first() {
+        Some(b'"') => "VALUE_STRING",
+        Some(b'{') => "START_OBJECT",
+        Some(b'[') => "START_ARRAY",
+        Some(b't') => "VALUE_TRUE",
+        Some(b'f') => "VALUE_FALSE",
+        Some(b'n') => "VALUE_NULL",
+        _ if value
+            .split([',', '}', ']'])
+            .next()
+            .is_some_and(|n| n.contains(['.', 'e', 'E'])) =>
+        {
+            "VALUE_NUMBER_FLOAT"
+        }
+        _ => "VALUE_NUMBER_INT",
+    };
+    let (line, column) = position(&text, start);
+    let detail = format!("Cannot deserialize instance of `{java}` out of {token} token");
+    format!(
+        "JSON parse error: {detail}; nested exception is com.fasterxml.jackson.databind.exc.MismatchedInputException: {detail}\n at [Source: (PushbackInputStream); line: {line}, column: {column}]"
+    )
+}
+
 /// "invalid type: string \"x\", expected a sequence" → Jackson's "Cannot deserialize instance of
 /// `java.util.ArrayList` out of VALUE_STRING token".
 fn mismatch(serde: &str) -> Option<String> {

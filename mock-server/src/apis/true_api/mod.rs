@@ -1,7 +1,8 @@
 //! True API (ИС МПТ, Kazakhstan; `../shared/specs/true-api-kz-v2.22.ru.txt`) under
-//! `/api/v3/true-api/`. This release: signed-challenge authentication (§4.2–§4.5), bearer
-//! tokens, and the API's error formats (§2). Every other path needs a token and answers
-//! «Метод с указанным URL не найден» until its section is built.
+//! `/api/v3/true-api/`: signed-challenge authentication (§4.2–§4.5) and bearer tokens, the API's
+//! error formats (§2), marking codes and GTINs (§5, §6), billing (§8) and the reference data of
+//! §9. Any other path needs a token and answers «Метод с указанным URL не найден» (the documents
+//! of §7 are not built yet).
 
 mod aggregation;
 mod auth;
@@ -122,6 +123,9 @@ pub struct TrueApi {
     /// `01…21…`), so either finds it.
     by_cis: HashMap<String, usize>,
     products: Vec<Product>,
+    /// Products by GTIN, and by the twelve digits after the indicator digit (the first wins).
+    by_gtin: HashMap<String, usize>,
+    by_item: HashMap<String, usize>,
     /// Finished orders of the fixtures (§5.1–§5.3's example order).
     orders: Vec<FixtureOrder>,
     reference: reference::Reference,
@@ -144,7 +148,7 @@ impl TrueApi {
     }
 
     fn product(&self, gtin: &str) -> Option<&Product> {
-        self.products.iter().find(|p| p.gtin == gtin)
+        self.by_gtin.get(gtin).map(|&i| &self.products[i])
     }
 
     /// The product a code of any level carries: a box's GTIN is its unit's with another
@@ -152,7 +156,7 @@ impl TrueApi {
     fn product_of(&self, code: &Code) -> Option<&Product> {
         self.product(&code.gtin).or_else(|| {
             let item = code.gtin.get(1..13)?;
-            self.products.iter().find(|p| p.gtin.get(1..13) == Some(item))
+            self.by_item.get(item).map(|&i| &self.products[i])
         })
     }
 }
@@ -206,6 +210,13 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         trust,
         by_cis: catalogue.by_cis,
         codes: catalogue.codes,
+        by_gtin: first_index(catalogue.products.iter().map(|p| p.gtin.clone())),
+        by_item: first_index(
+            catalogue
+                .products
+                .iter()
+                .filter_map(|p| p.gtin.get(1..13).map(str::to_owned)),
+        ),
         products: catalogue.products,
         orders: catalogue.orders,
         reference,
@@ -388,6 +399,15 @@ fn check_codes(
     Ok(())
 }
 
+/// Each key's first position.
+fn first_index(keys: impl Iterator<Item = String>) -> HashMap<String, usize> {
+    let mut index = HashMap::new();
+    for (i, key) in keys.enumerate() {
+        index.entry(key).or_insert(i);
+    }
+    index
+}
+
 /// Sign `data` with a demo participant's key as a client would, returning the base64 CMS for
 /// `/auth/simpleSignIn` (`mock-server sign`).
 pub fn sign_challenge(
@@ -445,6 +465,8 @@ pub struct AuthState {
     secret: [u8; 32],
     challenges: std::sync::Mutex<HashMap<String, auth::Challenge>>,
     strictness: std::sync::Mutex<Option<Strictness>>,
+    /// Tokens that verified, with their claims (a cache: dropping it changes no answer).
+    verified: std::sync::Mutex<HashMap<String, Arc<auth::Claims>>>,
 }
 
 impl AuthState {
@@ -460,6 +482,7 @@ impl AuthState {
             secret,
             challenges: std::sync::Mutex::new(HashMap::new()),
             strictness: std::sync::Mutex::new(None),
+            verified: std::sync::Mutex::new(HashMap::new()),
         }
     }
 }
@@ -472,6 +495,7 @@ impl Store for AuthState {
     fn reset(&self) {
         self.challenges.lock().unwrap_or_else(|e| e.into_inner()).clear();
         *self.strictness.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.verified.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     fn snapshot(&self) -> serde_json::Value {

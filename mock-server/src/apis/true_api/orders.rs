@@ -149,7 +149,7 @@ pub async fn create(
         lifecycle.set(VALIDATION_FAILED, now);
     }
     let order = Order {
-        owner: claims.inn,
+        owner: claims.inn.clone(),
         lifecycle,
         rows,
     };

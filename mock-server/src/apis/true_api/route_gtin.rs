@@ -41,7 +41,7 @@ fn route(api: &TrueApi, claims: &Claims, body: &Bytes) -> Result<Response, TrueA
     // Again, keeping each value's place in the body for Jackson's `at [… line, column]`. As
     // with Jackson, a repeated key keeps its last value.
     let fields: BTreeMap<String, &RawValue> =
-        serde_json::from_slice(body).map_err(|e| TrueApiError::bad_request(format!("JSON parse error: {e}")))?;
+        serde_json::from_slice(body).map_err(|e| TrueApiError::bad_request(super::jackson::message(body, &e)))?;
     let Some(data) = fields.get("data").copied().filter(|raw| raw.get() != "null") else {
         return Err(TrueApiError::bad_request("Отсутствует обязательный параметр: data"));
     };
@@ -95,37 +95,12 @@ fn route(api: &TrueApi, claims: &Claims, body: &Bytes) -> Result<Response, TrueA
     Ok(axum::Json(rows).into_response())
 }
 
-/// Jackson's `MismatchedInputException` for a JSON value that cannot become `target`, as §6.3
-/// prints it: the token's kind, and where the parser stood (just past an opening `"`, `{` or
-/// `[`; past the whole token otherwise).
+/// Jackson's `MismatchedInputException` for a JSON value of `body` that cannot become `target`.
 fn mismatch(body: &[u8], value: &RawValue, target: &str) -> TrueApiError {
-    let text = value.get();
-    let token = match text.as_bytes().first() {
-        Some(b'"') => "VALUE_STRING",
-        Some(b'{') => "START_OBJECT",
-        Some(b'[') => "START_ARRAY",
-        Some(b't') => "VALUE_TRUE",
-        Some(b'f') => "VALUE_FALSE",
-        Some(b'n') => "VALUE_NULL",
-        _ if text.contains(['.', 'e', 'E']) => "VALUE_NUMBER_FLOAT",
-        _ => "VALUE_NUMBER_INT",
-    };
     // `value` was borrowed from `body` by the parser, so its address says where it starts.
-    let start = (text.as_ptr() as usize)
+    let start = (value.get().as_ptr() as usize)
         .checked_sub(body.as_ptr() as usize)
         .filter(|offset| *offset <= body.len())
         .unwrap_or(0);
-    let read = if matches!(token, "VALUE_STRING" | "START_OBJECT" | "START_ARRAY") {
-        1
-    } else {
-        text.len()
-    };
-    let before = &body[..start];
-    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let column = start - line_start + read + 1;
-    let problem = format!("Cannot deserialize instance of `{target}` out of {token} token");
-    TrueApiError::bad_request(format!(
-        "JSON parse error: {problem}; nested exception is com.fasterxml.jackson.databind.exc.MismatchedInputException: {problem}\n at [Source: (PushbackInputStream); line: {line}, column: {column}]"
-    ))
+    TrueApiError::bad_request(super::jackson::mismatch_at(body, start, target))
 }
