@@ -217,23 +217,6 @@ mod tests {
     use super::check_digits::{is_valid_ean13, is_valid_inn, is_valid_iso6346, is_valid_ogrn};
     use super::*;
 
-    /// A fresh directory under the system temp dir, removed when dropped.
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new(test_name: &str) -> Self {
-            let path = std::env::temp_dir().join(format!("mock-server-generate-{test_name}-{}", std::process::id()));
-            let _ = fs::remove_dir_all(&path);
-            Self(path)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
-
     fn run(api: GenApi, count: u64, seed: u64, out: &Path) -> GenerateSummary {
         generate(&GenerateOptions {
             api,
@@ -272,13 +255,16 @@ mod tests {
 
     #[test]
     fn ektru_files_hold_valid_unique_passports() {
-        let dir = TempDir::new("ektru_files_hold_valid_unique_passports");
+        let dir = tempfile::tempdir().unwrap();
 
-        let summary = run(GenApi::Ektru, 50, 7, &dir.0);
+        let summary = run(GenApi::Ektru, 50, 7, dir.path());
 
-        let passports_path = dir.0.join("ektru/passports.json");
+        let passports_path = dir.path().join("ektru/passports.json");
         assert_eq!(summary.records, 50);
-        assert_eq!(summary.files, [passports_path.clone(), dir.0.join("ektru/keys.json")]);
+        assert_eq!(
+            summary.files,
+            [passports_path.clone(), dir.path().join("ektru/keys.json")]
+        );
         let passports = bulk_records(&passports_path, "passports");
         assert_eq!(passports.len(), 50);
         assert!(all_unique(passports.iter().map(|p| p["id"].as_u64())));
@@ -293,17 +279,17 @@ mod tests {
             assert!(number.len() == 16 && number.bytes().all(|b| b.is_ascii_digit()));
             assert!(!number.starts_with('0'));
         }
-        let keys = read_json(&dir.0.join("ektru/keys.json"));
+        let keys = read_json(&dir.path().join("ektru/keys.json"));
         assert_eq!(keys["keys"][1]["allow_ektru"], serde_json::json!(["4102"]));
     }
 
     #[test]
     fn ektru_passport_keys_follow_the_schema_order() {
-        let dir = TempDir::new("ektru_passport_keys_follow_the_schema_order");
+        let dir = tempfile::tempdir().unwrap();
 
-        run(GenApi::Ektru, 5, 1, &dir.0);
+        run(GenApi::Ektru, 5, 1, dir.path());
 
-        let passports = bulk_records(&dir.0.join("ektru/passports.json"), "passports");
+        let passports = bulk_records(&dir.path().join("ektru/passports.json"), "passports");
         let keys: Vec<&String> = passports[0].as_object().expect("object").keys().collect();
         assert_eq!(
             keys,
@@ -332,18 +318,18 @@ mod tests {
 
     #[test]
     fn alta_files_hold_valid_unique_cargo() {
-        let dir = TempDir::new("alta_files_hold_valid_unique_cargo");
+        let dir = tempfile::tempdir().unwrap();
 
-        let summary = run(GenApi::Alta, 50, 7, &dir.0);
+        let summary = run(GenApi::Alta, 50, 7, dir.path());
 
-        let cargo_path = dir.0.join("alta/cargo.json");
+        let cargo_path = dir.path().join("alta/cargo.json");
         assert_eq!(summary.records, 50);
         assert_eq!(
             summary.files,
             [
                 cargo_path.clone(),
-                dir.0.join("alta/users.json"),
-                dir.0.join("alta/aliases.json")
+                dir.path().join("alta/users.json"),
+                dir.path().join("alta/aliases.json")
             ]
         );
         let records = bulk_records(&cargo_path, "records");
@@ -364,17 +350,17 @@ mod tests {
             assert_eq!(str_field(owner, "kpp").len(), 9);
             assert!(record["weight"].is_null() && record["participantId"].is_null());
         }
-        let users = read_json(&dir.0.join("alta/users.json"));
+        let users = read_json(&dir.path().join("alta/users.json"));
         assert_eq!(users["users"][0]["login"], "testlogin");
     }
 
     #[test]
     fn alta_record_keys_follow_the_schema_order() {
-        let dir = TempDir::new("alta_record_keys_follow_the_schema_order");
+        let dir = tempfile::tempdir().unwrap();
 
-        run(GenApi::Alta, 20, 3, &dir.0);
+        run(GenApi::Alta, 20, 3, dir.path());
 
-        let records = bulk_records(&dir.0.join("alta/cargo.json"), "records");
+        let records = bulk_records(&dir.path().join("alta/cargo.json"), "records");
         let keys: Vec<&String> = records[0].as_object().expect("object").keys().collect();
         assert_eq!(
             keys,
@@ -420,7 +406,7 @@ mod tests {
 
     #[test]
     fn same_seed_gives_identical_bytes_and_other_seeds_differ() {
-        let dir = TempDir::new("same_seed_gives_identical_bytes_and_other_seeds_differ");
+        let dir = tempfile::tempdir().unwrap();
         for (api, file) in [
             (GenApi::Ektru, "ektru/passports.json"),
             (GenApi::Alta, "alta/cargo.json"),
@@ -428,7 +414,7 @@ mod tests {
             (GenApi::TrueApi, "true_api/participants.json"),
         ] {
             let bytes_for = |seed: u64, name: &str| {
-                let out = dir.0.join(name);
+                let out = dir.path().join(name);
                 run(api, 50, seed, &out);
                 fs::read(out.join(file)).expect("file exists")
             };
@@ -444,16 +430,16 @@ mod tests {
 
     #[test]
     fn a_smaller_count_writes_a_prefix_of_a_larger_one() {
-        let dir = TempDir::new("a_smaller_count_writes_a_prefix_of_a_larger_one");
+        let dir = tempfile::tempdir().unwrap();
         for (api, file, key) in [
             (GenApi::Ektru, "ektru/passports.json", "passports"),
             (GenApi::Alta, "alta/cargo.json", "records"),
         ] {
-            run(api, 10, 5, &dir.0.join("small"));
-            run(api, 30, 5, &dir.0.join("large"));
+            run(api, 10, 5, &dir.path().join("small"));
+            run(api, 30, 5, &dir.path().join("large"));
 
-            let small = bulk_records(&dir.0.join("small").join(file), key);
-            let large = bulk_records(&dir.0.join("large").join(file), key);
+            let small = bulk_records(&dir.path().join("small").join(file), key);
+            let large = bulk_records(&dir.path().join("large").join(file), key);
 
             assert_eq!(small[..], large[..10], "{file}");
         }
@@ -461,41 +447,42 @@ mod tests {
 
     #[test]
     fn zero_records_is_an_empty_but_valid_file() {
-        let dir = TempDir::new("zero_records_is_an_empty_but_valid_file");
+        let dir = tempfile::tempdir().unwrap();
 
-        run(GenApi::Alta, 0, 1, &dir.0);
+        run(GenApi::Alta, 0, 1, dir.path());
 
         assert_eq!(
-            bulk_records(&dir.0.join("alta/cargo.json"), "records"),
+            bulk_records(&dir.path().join("alta/cargo.json"), "records"),
             Vec::<Value>::new()
         );
-        assert!(!dir.0.join("alta/cargo.json.tmp").exists());
+        assert!(!dir.path().join("alta/cargo.json.tmp").exists());
     }
 
     #[test]
     fn too_large_a_count_is_refused() {
-        let dir = TempDir::new("too_large_a_count_is_refused");
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
 
         let result = generate(&GenerateOptions {
             api: GenApi::Ektru,
             count: MAX_COUNT + 1,
             seed: 1,
-            out: dir.0.clone(),
+            out: out.clone(),
         });
 
         let message = result.expect_err("count above the limit").to_string();
         assert!(message.contains("--count"), "{message}");
-        assert!(!dir.0.exists(), "nothing is written");
+        assert!(!out.exists(), "nothing is written");
     }
 
     /// `cargo test --release -p mock-server -- --ignored generate_million --nocapture`
     #[test]
     #[ignore = "writes about 2.3 GB; run by hand in release mode to measure speed"]
     fn generate_million() {
-        let dir = TempDir::new("generate_million");
+        let dir = tempfile::tempdir().unwrap();
         for api in [GenApi::Ektru, GenApi::Alta, GenApi::TrueApi] {
             let started = crate::platform::clock::real_instant();
-            let summary = run(api, 1_000_000, 1, &dir.0);
+            let summary = run(api, 1_000_000, 1, dir.path());
             let elapsed = started.elapsed();
             let bytes = fs::metadata(&summary.files[0]).expect("written").len();
             println!(

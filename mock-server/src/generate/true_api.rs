@@ -731,6 +731,15 @@ impl<'a> CodeFactory<'a> {
             produced_date: produced.to_owned(),
             parent: None,
             child: Vec::new(),
+            // §9.7: made in Kazakhstan (GS1 prefix 487) or imported.
+            emission_type: Some(
+                if item.gtin[1..].starts_with(LOCAL_PREFIX) {
+                    "LOCAL"
+                } else {
+                    "FOREIGN"
+                }
+                .to_owned(),
+            ),
         }
     }
 
@@ -865,34 +874,16 @@ mod tests {
     use crate::generate::check_digits::is_valid_gtin14;
     use crate::generate::{GenApi, GenerateOptions, generate};
 
-    /// A fresh directory under the system temp dir, removed when dropped.
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new(test_name: &str) -> Self {
-            let path =
-                std::env::temp_dir().join(format!("mock-server-gen-true-api-{test_name}-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&path);
-            Self(path)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
     /// Generates `count` codes and reads them back through the loader's types.
-    fn generated(dir: &TempDir, count: u64, seed: u64) -> (Vec<Participant>, CodesFile) {
+    fn generated(dir: &tempfile::TempDir, count: u64, seed: u64) -> (Vec<Participant>, CodesFile) {
         generate(&GenerateOptions {
             api: GenApi::TrueApi,
             count,
             seed,
-            out: dir.0.clone(),
+            out: dir.path().to_path_buf(),
         })
         .expect("generate succeeds");
-        let read = |name: &str| std::fs::read(dir.0.join("true_api").join(name)).expect("file written");
+        let read = |name: &str| std::fs::read(dir.path().join("true_api").join(name)).expect("file written");
         let participants = crate::fixtures::parse::<ParticipantsFile>("participants.json", &read("participants.json"))
             .expect("participants.json loads");
         let codes = crate::fixtures::parse::<CodesFile>("codes.json", &read("codes.json")).expect("codes.json loads");
@@ -922,7 +913,7 @@ mod tests {
 
     #[test]
     fn codes_are_valid_unique_and_aggregated_consistently() {
-        let dir = TempDir::new("codes_are_valid");
+        let dir = tempfile::tempdir().unwrap();
 
         let (participants, file) = generated(&dir, 3_000, 5);
 
@@ -1016,9 +1007,9 @@ mod tests {
 
     #[test]
     fn every_participant_signs_in_with_its_keys_through_the_copied_ca() {
-        let dir = TempDir::new("every_participant_signs_in");
+        let dir = tempfile::tempdir().unwrap();
         let (participants, _) = generated(&dir, 10, 8);
-        let pki = dir.0.join("true_api/pki");
+        let pki = dir.path().join("true_api/pki");
         let read = |name: &str| std::fs::read_to_string(pki.join(name)).expect("pki file written");
         let trust = Trust::from_pem(&read("ca.pem")).expect("the copied CA parses");
 
@@ -1039,8 +1030,8 @@ mod tests {
 
     #[test]
     fn a_smaller_count_is_a_prefix_but_for_the_last_box() {
-        let small_dir = TempDir::new("prefix_small");
-        let large_dir = TempDir::new("prefix_large");
+        let small_dir = tempfile::tempdir().unwrap();
+        let large_dir = tempfile::tempdir().unwrap();
 
         let (small_participants, small) = generated(&small_dir, 200, 9);
         let (large_participants, large) = generated(&large_dir, 400, 9);

@@ -8,28 +8,20 @@ use serde_json::{Value, json};
 
 use crate::support::{Harness, alta_url};
 
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[tokio::test]
 async fn a_generated_set_is_served_through_the_fixtures_directory() {
-    let dir = TempDir(std::env::temp_dir().join(format!("mock-server-it-generated-{}", std::process::id())));
+    let dir = tempfile::tempdir().unwrap();
     for api in [GenApi::Ektru, GenApi::Alta] {
         generate(&GenerateOptions {
             api,
             count: 300,
             seed: 11,
-            out: dir.0.clone(),
+            out: dir.path().to_path_buf(),
         })
         .unwrap();
     }
     let harness = Harness::with_options(Options {
-        fixtures: FixtureSource::Dir(dir.0.clone()),
+        fixtures: FixtureSource::Dir(dir.path().to_path_buf()),
         ..Options::default()
     });
 
@@ -42,7 +34,7 @@ async fn a_generated_set_is_served_through_the_fixtures_directory() {
     assert_eq!(card.status, 200);
 
     let cargo: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.0.join("alta/cargo.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(dir.path().join("alta/cargo.json")).unwrap()).unwrap();
     let with_container = cargo["records"]
         .as_array()
         .unwrap()
@@ -92,20 +84,20 @@ async fn cises_info(harness: &Harness, token: &str, codes: &[&str]) -> crate::su
 
 #[tokio::test]
 async fn a_generated_true_api_set_serves_its_codes_to_their_owners() {
-    let dir = TempDir(std::env::temp_dir().join(format!("mock-server-it-generated-true-api-{}", std::process::id())));
+    let dir = tempfile::tempdir().unwrap();
     generate(&GenerateOptions {
         api: GenApi::TrueApi,
         count: 400,
         seed: 11,
-        out: dir.0.clone(),
+        out: dir.path().to_path_buf(),
     })
     .unwrap();
     let read = |name: &str| -> Value {
-        serde_json::from_slice(&std::fs::read(dir.0.join("true_api").join(name)).unwrap()).unwrap()
+        serde_json::from_slice(&std::fs::read(dir.path().join("true_api").join(name)).unwrap()).unwrap()
     };
     let (codes, participants) = (read("codes.json"), read("participants.json"));
     let harness = Harness::with_options(Options {
-        fixtures: FixtureSource::Dir(dir.0.clone()),
+        fixtures: FixtureSource::Dir(dir.path().to_path_buf()),
         ..Options::default()
     });
     let boxed = codes["codes"]
@@ -145,17 +137,17 @@ async fn a_generated_true_api_set_serves_its_codes_to_their_owners() {
 
 #[tokio::test]
 async fn a_generated_participant_signs_in_with_its_own_key() {
-    let dir = TempDir(std::env::temp_dir().join(format!("mock-server-it-generated-sign-in-{}", std::process::id())));
+    let dir = tempfile::tempdir().unwrap();
     generate(&GenerateOptions {
         api: GenApi::TrueApi,
         count: 10,
         seed: 12,
-        out: dir.0.clone(),
+        out: dir.path().to_path_buf(),
     })
     .unwrap();
-    let fixtures = FixtureSource::Dir(dir.0.clone());
+    let fixtures = FixtureSource::Dir(dir.path().to_path_buf());
     let participants: Value =
-        serde_json::from_slice(&std::fs::read(dir.0.join("true_api/participants.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(dir.path().join("true_api/participants.json")).unwrap()).unwrap();
     let generated = &participants["participants"][5];
     let bin = generated["bin"].as_str().unwrap();
     assert!(
@@ -204,15 +196,15 @@ async fn a_generated_participant_signs_in_with_its_own_key() {
 
 #[test]
 fn a_broken_fixture_names_the_file_and_the_json_path() {
-    let dir = TempDir(std::env::temp_dir().join(format!("mock-server-it-broken-{}", std::process::id())));
-    std::fs::create_dir_all(dir.0.join("ektru")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("ektru")).unwrap();
     std::fs::write(
-        dir.0.join("ektru/keys.json"),
+        dir.path().join("ektru/keys.json"),
         r#"{"version": 1, "keys": [{"apikey": 5, "description": "", "allow_ektru": null}]}"#,
     )
     .unwrap();
     let error = mock_server::MockServer::new(Options {
-        fixtures: FixtureSource::Dir(dir.0.clone()),
+        fixtures: FixtureSource::Dir(dir.path().to_path_buf()),
         ..Options::default()
     })
     .err()

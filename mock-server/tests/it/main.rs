@@ -13,3 +13,4 @@ mod support;
 mod true_api;
 mod true_api_billing;
 mod true_api_doc_examples;
+mod true_api_listv2;

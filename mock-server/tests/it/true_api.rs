@@ -949,3 +949,68 @@ async fn every_endpoint_and_documented_error_snapshot() {
     }
     insta::assert_json_snapshot!(answers);
 }
+
+/// §2.4: codes carry `" % & + < ' \ ( )` and commas; percent-encoded in a query they come back
+/// exactly, and a comma never splits a value (§5.7, §5.8).
+#[tokio::test]
+async fn url_hostile_codes_survive_query_encoding() {
+    let harness = Harness::new();
+    let owner = token_for(&harness, "210540004569").await;
+    let hostile = [
+        "010487000411637521\"%&+<'(".to_owned(),
+        "010487000411637521a,b\\)+%".to_owned(),
+    ];
+    let encode = |code: &str| serde_urlencoded::to_string([("v", code)]).unwrap()[2..].to_owned();
+    // RFC 3986 as the doc asks: `+` as %2B and a space as %20, never `+`.
+    assert!(encode(&hostile[0]).contains("%2B") && !encode(&hostile[0]).contains('+'));
+
+    for code in &hostile {
+        let history = with_token(&harness, &format!("{BASE}/cises/history?code={}", encode(code)), &owner).await;
+        assert_eq!(history.status, StatusCode::OK, "{code}: {}", history.text());
+        assert_eq!(history.json()["cis"], json!(code));
+    }
+    let list = post_with_token(
+        &harness,
+        &format!(
+            "{BASE}/cises/list?values={}&values={}",
+            encode(&hostile[0]),
+            encode(&hostile[1])
+        ),
+        &owner,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text());
+    let requested: Vec<Value> = list
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["requestedCis"].clone())
+        .collect();
+    assert_eq!(
+        requested,
+        vec![json!(hostile[0]), json!(hostile[1])],
+        "the comma did not split a value"
+    );
+    let tree = with_token(
+        &harness,
+        &format!("{BASE}/cises/aggregated/list?codes={}", encode(&hostile[1])),
+        &owner,
+    )
+    .await;
+    assert_eq!(tree.json(), json!({ hostile[1].clone(): {} }));
+    let info = post_with_token(&harness, &format!("{BASE}/cises/info"), &owner, json!(hostile)).await;
+    assert_eq!(info.json()[1]["cisInfo"]["cis"], json!(hostile[1]));
+    let listed = with_token(
+        &harness,
+        &format!(
+            "{BASE}/cises/listV2?cis={}&cis={}",
+            encode(&hostile[0]),
+            encode(&hostile[1])
+        ),
+        &owner,
+    )
+    .await;
+    assert_eq!(listed.json()["total"], 2, "{}", listed.text());
+}

@@ -527,22 +527,23 @@ async fn s8_2_balance_gives_the_docs_values_for_the_group_it_answers() {
     );
 }
 
-struct TempDir(std::path::PathBuf);
+/// A fixtures directory holding some True API files; the embedded set supplies the rest.
+struct FixturesDir(tempfile::TempDir);
 
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("mock-server-it-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("true_api")).unwrap();
+impl FixturesDir {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("true_api")).unwrap();
         Self(dir)
     }
 
     fn write(&self, file: &str, value: &Value) {
-        std::fs::write(self.0.join("true_api").join(file), value.to_string()).unwrap();
+        std::fs::write(self.0.path().join("true_api").join(file), value.to_string()).unwrap();
     }
 
     fn load_error(&self) -> String {
         mock_server::MockServer::new(Options {
-            fixtures: FixtureSource::Dir(self.0.clone()),
+            fixtures: FixtureSource::Dir(self.0.path().to_owned()),
             ..Options::default()
         })
         .err()
@@ -551,17 +552,11 @@ impl TempDir {
     }
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn a_code_in_both_codes_files_names_both_and_owners_must_be_participants() {
     // A directory's codes.json with a doc code in its other bracket form: the embedded
     // doc_examples.json (loaded second) is refused, naming the directory's file.
-    let duplicate = TempDir::new("doc-duplicate");
+    let duplicate = FixturesDir::new();
     duplicate.write(
         "codes.json",
         &json!({"version": 1, "products": [], "codes": [{
@@ -583,7 +578,7 @@ fn a_code_in_both_codes_files_names_both_and_owners_must_be_participants() {
 
     // A directory's participants.json without the doc's owner: the embedded doc examples say how
     // to fix it.
-    let participants = TempDir::new("doc-owner");
+    let participants = FixturesDir::new();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/true_api/participants.json");
     let mut file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     file["participants"].as_array_mut().unwrap().retain(|p| p["bin"] != DOC);

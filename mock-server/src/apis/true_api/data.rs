@@ -108,6 +108,9 @@ pub struct Code {
     pub produced_date: String,
     pub parent: Option<String>,
     pub child: Vec<String>,
+    /// §9.7's `LOCAL`/`FOREIGN`, when the fixture says; optional so older fixture sets still load.
+    #[serde(default)]
+    pub emission_type: Option<String>,
 }
 
 impl Code {

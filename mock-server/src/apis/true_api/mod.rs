@@ -11,6 +11,7 @@ pub mod data;
 pub mod error;
 mod info;
 pub mod jackson;
+mod listv2;
 pub mod orders;
 pub mod pki;
 mod products;
@@ -52,6 +53,8 @@ const ROUTES: &[RouteSpec] = &[
     RouteSpec::post(NAME, "/api/v3/true-api/cises/aggregated/list", &[&["pg"]]),
     RouteSpec::post(NAME, "/api/v3/true-api/cis/cises-units-count", &[]),
     RouteSpec::post(NAME, "/api/v3/true-api/cises/list", &[&["values"]]),
+    RouteSpec::get(NAME, "/api/v3/true-api/cises/listV2", &[&["cis"]]),
+    RouteSpec::get(NAME, "/api/v3/true-api/products/listV2", &[&["cis"]]),
     RouteSpec::get(NAME, "/api/v3/true-api/cises/orders/{uuid}/result", &[]),
     RouteSpec::post(NAME, "/api/v3/true-api/auth/simpleSignIn", &[]),
     RouteSpec::post(NAME, "/api/v3/true-api/product/route/gtin", &[]),
@@ -234,6 +237,8 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
             get(aggregation::aggregated_list).post(aggregation::aggregated_list_post),
         )
         .route("/api/v3/true-api/cises/list", post(products::list))
+        .route("/api/v3/true-api/cises/listV2", get(listv2::cises))
+        .route("/api/v3/true-api/products/listV2", get(listv2::products))
         .route("/api/v3/true-api/products/info", get(products::product_info))
         .route("/api/v3/true-api/product/gtin", get(products::gtins))
         .route("/api/v3/true-api/product/route/gtin", post(route_gtin::route_gtin))
@@ -373,6 +378,9 @@ fn check_codes(
         }
         if !reference.is_cis_status(&code.status) {
             return Err(format!("code {}: status {:?} is not in §9.3", code.cis, code.status));
+        }
+        if let Some(emission) = code.emission_type.as_deref().filter(|e| !reference.is_emission_type(e)) {
+            return Err(format!("code {}: emission type {emission:?} is not in §9.7", code.cis));
         }
     }
     if let Some(p) = codes
@@ -552,5 +560,60 @@ impl VendorApi for TrueApi {
 
     fn lifecycles(&self) -> Vec<crate::platform::lifecycle::LifecycleSpec> {
         vec![orders::lifecycle()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The embedded True API fixtures copied to a directory, with `codes.json` edited.
+    fn build_with_codes(edit: impl FnOnce(&mut serde_json::Value)) -> Result<super::super::Built, FixtureError> {
+        let dir = tempfile::tempdir().unwrap();
+        let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/true_api");
+        let target = dir.path().join("true_api");
+        std::fs::create_dir_all(target.join("pki")).unwrap();
+        for entry in walk(&source) {
+            let relative = entry.strip_prefix(&source).unwrap();
+            std::fs::copy(&entry, target.join(relative)).unwrap();
+        }
+        let path = target.join("codes.json");
+        let mut codes: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        edit(&mut codes);
+        std::fs::write(&path, codes.to_string()).unwrap();
+        build(&TrueApiConfig::default(), &FixtureSource::Dir(dir.path().to_path_buf()))
+    }
+
+    fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flat_map(|entry| {
+                let path = entry.unwrap().path();
+                if path.is_dir() { walk(&path) } else { vec![path] }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn codes_are_checked_against_gs1_the_participants_and_section_9() {
+        assert!(build_with_codes(|_| {}).is_ok(), "the copied fixtures load");
+        type Edit = fn(&mut serde_json::Value);
+        let cases: [(&str, Edit); 6] = [
+            ("not a GTIN-14", |c| c["codes"][0]["gtin"] = json!("14870001526014")),
+            ("who is no participant", |c| {
+                c["codes"][0]["owner_bin"] = json!("000000000000")
+            }),
+            ("not in §9.2", |c| c["codes"][0]["package_type"] = json!("LEVE L1")),
+            ("not in §9.3", |c| c["codes"][0]["status"] = json!("SOLD")),
+            ("not in §9.7", |c| c["codes"][0]["emission_type"] = json!("IMPORTED")),
+            ("not in §9.1", |c| c["products"][0]["product_group"] = json!("shoe")),
+        ];
+        for (expected, edit) in cases {
+            let error = build_with_codes(edit).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(
+                error.contains(expected) && error.contains("codes.json"),
+                "{expected}: {error}"
+            );
+        }
     }
 }
