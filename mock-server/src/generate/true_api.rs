@@ -1,6 +1,6 @@
 //! True API (ИС МПТ, Kazakhstan) fixtures: `codes.json`, the products and then
 //! one marking code per record with LEVEL1 aggregation; `participants.json`,
-//! the three demo participants plus a fixed pool of generated ones; and the
+//! the demo participants plus a fixed pool of generated ones; and the
 //! files the loader reads beside them: `reference.json` and the demo `pki/`,
 //! copied from the embedded set.
 //!
@@ -42,7 +42,7 @@ use crate::apis::true_api::pki::bin_iin;
 use crate::apis::true_api::pki::generate::{self as pki_gen, Text};
 use crate::fixtures::FixtureSource;
 
-/// Generated participants besides the three demo ones; a fixed number, so the
+/// Generated participants besides the demo ones; a fixed number, so the
 /// RNG draws before the first code do not depend on `--count`.
 const GENERATED_PARTICIPANTS: usize = 12;
 /// The first generated participant's `pid`; the demo ones are 1001–1003.
@@ -555,6 +555,8 @@ fn products(pool: &ParticipantPool, rng: &mut impl Rng) -> Vec<Product> {
                 product_group: group.code.to_owned(),
                 producer_bin: pool.bin(maker).to_owned(),
                 tnved10: kind.tnved10.to_owned(),
+                // The name carries it in «».
+                brand: None,
             }
         })
         .collect()
@@ -918,7 +920,7 @@ mod tests {
         let reference = reference();
         let by_bin: HashMap<&str, &Participant> = participants.iter().map(|p| (p.bin.as_str(), p)).collect();
         assert_eq!(by_bin.len(), participants.len(), "unique БИН/ИИН");
-        assert_eq!(participants.len(), 3 + GENERATED_PARTICIPANTS);
+        assert_eq!(participants.len(), 4 + GENERATED_PARTICIPANTS);
         assert_eq!(participants[0].bin, "190440001237", "the demo participants come first");
         assert!(participants.iter().all(|p| bin_iin::is_valid(&p.bin)));
 

@@ -12,4 +12,5 @@ mod properties;
 mod support;
 mod true_api;
 mod true_api_billing;
+mod true_api_doc_examples;
 mod true_api_listv2;

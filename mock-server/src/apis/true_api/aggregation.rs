@@ -62,7 +62,7 @@ pub fn canonical(requested: &str) -> (String, bool) {
 }
 
 /// `01…21…` written as `(01)…(21)…`, for answers to a request that used brackets (§5.6).
-fn bracketed(cis: &str) -> String {
+pub fn bracketed(cis: &str) -> String {
     match (cis.strip_prefix("01"), cis.get(16..18)) {
         (Some(rest), Some("21")) if rest.len() > 16 => format!("(01){}(21){}", &rest[..14], &rest[16..]),
         _ => cis.to_owned(),
@@ -141,12 +141,12 @@ fn trees(
                 "отсутствует действующий договор по ТГ".into(),
             ));
         }
-        let form = |cis: &str| {
-            if echo_brackets && brackets {
-                bracketed(cis)
-            } else {
-                cis.to_owned()
-            }
+        // POST answers in the request's form (codes registered with brackets lose them for a
+        // request without); GET as registered.
+        let form = |cis: &str| match (echo_brackets, brackets) {
+            (true, true) => bracketed(cis),
+            (true, false) => canonical(cis).0,
+            (false, _) => cis.to_owned(),
         };
         let children: Box<dyn Iterator<Item = &String>> = if group == Some("tobacco") {
             Box::new(code.child.iter())

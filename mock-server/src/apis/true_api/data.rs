@@ -1,4 +1,5 @@
-//! True API fixture types: the demo participants (`fixtures/true_api/participants.json`).
+//! True API fixture types: the demo participants (`fixtures/true_api/participants.json`), and the
+//! products, codes and finished orders of `codes.json` and `doc_examples.json` (one schema).
 
 use serde::{Deserialize, Serialize};
 
@@ -52,13 +53,27 @@ pub struct DemoKey {
     pub certificate: String,
 }
 
-/// `fixtures/true_api/codes.json`: products and their marking codes.
+/// `fixtures/true_api/codes.json` and `doc_examples.json`: products and their marking codes.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CodesFile {
     pub version: u32,
     pub products: Vec<Product>,
     pub codes: Vec<Code>,
+    /// Orders that exist, finished, in every namespace (§5.2/§5.3 ask for one the doc made earlier).
+    #[serde(default)]
+    pub orders: Vec<FixtureOrder>,
+}
+
+/// A `/cises/my` order of the fixtures: `SUCCESS` for good, its result the owner's codes that
+/// match, as a new order's would be.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureOrder {
+    pub uuid: String,
+    pub owner_bin: String,
+    pub gtin: String,
+    pub package_type: Option<String>,
 }
 
 impl Versioned for CodesFile {
@@ -75,6 +90,9 @@ pub struct Product {
     pub product_group: String,
     pub producer_bin: String,
     pub tnved10: String,
+    /// §5.5's `brand`, for names that do not carry it in «»; optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
 }
 
 /// A marking code: `01` + GTIN-14 + `21` + serial, with its aggregation.
@@ -96,8 +114,13 @@ pub struct Code {
 }
 
 impl Code {
-    /// `produced_date` as the API's date-times (`2025-03-14T00:00:00.000Z`).
+    /// `produced_date` as the API's date-times: a date is midnight (`2025-03-14T00:00:00.000Z`), a
+    /// date-time (the doc's examples) is printed as written.
     pub fn produced_at(&self) -> String {
-        format!("{}T00:00:00.000Z", self.produced_date)
+        if self.produced_date.contains('T') {
+            self.produced_date.clone()
+        } else {
+            format!("{}T00:00:00.000Z", self.produced_date)
+        }
     }
 }

@@ -135,7 +135,7 @@ fn info<'a>(api: &'a TrueApi, caller: &str, requested: &'a str, code: &'a Code) 
         product_name: product.map(|p| p.name.as_str()),
         product_group_id: product.and_then(|p| api.reference.group_id(&p.product_group)),
         product_group: product.map(|p| p.product_group.as_str()),
-        brand: product.and_then(|p| p.name.split(['«', '»']).nth(1)),
+        brand: product.and_then(|p| p.brand.as_deref().or_else(|| p.name.split(['«', '»']).nth(1))),
         produced_date: code.produced_at(),
         package_type: &code.package_type,
         owner_bin: masked(owner, Some(&code.owner_bin)).unwrap_or(MASK),

@@ -33,7 +33,7 @@ use crate::platform::VendorApi;
 use crate::platform::routes::RouteSpec;
 use crate::platform::store::{Store, StoreContext, StoreFactory};
 
-use data::{Code, CodesFile, Participant, ParticipantsFile, Product};
+use data::{Code, CodesFile, FixtureOrder, Participant, ParticipantsFile, Product};
 use error::TrueApiError;
 
 /// The API's short name.
@@ -122,11 +122,15 @@ pub struct TrueApi {
     by_bin: HashMap<String, usize>,
     trust: pki::Trust,
     codes: Vec<Code>,
+    /// Each code under its cis as registered and under its other bracket form (`(01)…(21)…` ↔
+    /// `01…21…`), so either finds it.
     by_cis: HashMap<String, usize>,
     products: Vec<Product>,
     /// Products by GTIN, and by the twelve digits after the indicator digit (the first wins).
     by_gtin: HashMap<String, usize>,
     by_item: HashMap<String, usize>,
+    /// Finished orders of the fixtures (§5.1–§5.3's example order).
+    orders: Vec<FixtureOrder>,
     reference: reference::Reference,
     /// §8's personal accounts (`accounts.json`).
     accounts: Vec<billing::Account>,
@@ -195,83 +199,29 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         file: ca_file,
         message: e.to_string(),
     })?;
-    let (codes_file, codes) = fixtures.load::<CodesFile>(NAME, "codes.json")?;
-    let bad_gtin = codes
-        .products
-        .iter()
-        .map(|p| &p.gtin)
-        .chain(codes.codes.iter().map(|c| &c.gtin));
-    if let Some(gtin) = bad_gtin.into_iter().find(|gtin| !orders::is_valid_gtin14(gtin)) {
-        return Err(FixtureError::Invalid {
-            file: codes_file,
-            message: format!("{gtin:?} is not a GTIN-14 with a valid check digit"),
-        });
-    }
-    if let Some(code) = codes.codes.iter().find(|c| !by_bin.contains_key(&c.owner_bin)) {
-        return Err(FixtureError::Invalid {
-            file: codes_file,
-            message: format!(
-                "code {} is owned by {}, who is no participant",
-                code.cis, code.owner_bin
-            ),
-        });
-    }
     let (reference_file, reference) = fixtures.load::<reference::Reference>(NAME, "reference.json")?;
     reference.check().map_err(|message| FixtureError::Invalid {
         file: reference_file.clone(),
         message,
     })?;
-    let unknown = codes
-        .codes
-        .iter()
-        .find_map(|c| {
-            (!reference.is_package_type(&c.package_type))
-                .then(|| format!("code {}: package type {:?} is not in §9.2", c.cis, c.package_type))
-                .or_else(|| {
-                    (!reference.is_cis_status(&c.status))
-                        .then(|| format!("code {}: status {:?} is not in §9.3", c.cis, c.status))
-                })
-                .or_else(|| {
-                    let emission = c.emission_type.as_deref()?;
-                    (!reference.is_emission_type(emission))
-                        .then(|| format!("code {}: emission type {emission:?} is not in §9.7", c.cis))
-                })
-        })
-        .or_else(|| {
-            codes.products.iter().find_map(|p| {
-                reference
-                    .group(&p.product_group)
-                    .is_none()
-                    .then(|| format!("product {}: group {:?} is not in §9.1", p.gtin, p.product_group))
-            })
-        });
-    if let Some(message) = unknown {
-        return Err(FixtureError::Invalid {
-            file: codes_file,
-            message,
-        });
-    }
+    let catalogue = load_catalogue(fixtures, &by_bin, &reference)?;
     let accounts = billing::load(fixtures, &participants.participants, &reference)?;
     let api = Arc::new(TrueApi {
         config,
         participants: participants.participants,
         by_bin,
         trust,
-        by_cis: codes
-            .codes
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.cis.clone(), i))
-            .collect(),
-        codes: codes.codes,
-        by_gtin: first_index(codes.products.iter().map(|p| p.gtin.clone())),
+        by_cis: catalogue.by_cis,
+        codes: catalogue.codes,
+        by_gtin: first_index(catalogue.products.iter().map(|p| p.gtin.clone())),
         by_item: first_index(
-            codes
+            catalogue
                 .products
                 .iter()
                 .filter_map(|p| p.gtin.get(1..13).map(str::to_owned)),
         ),
-        products: codes.products,
+        products: catalogue.products,
+        orders: catalogue.orders,
         reference,
         accounts,
     });
@@ -312,6 +262,149 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         )
         .with_state(api.clone());
     Ok(super::Built { api, router, admin })
+}
+
+/// The files of products, codes and orders, in load order: the demo set, then the doc's own
+/// example values (§5–§6), which its example requests are answered from.
+const CODES_FILES: [&str; 2] = ["codes.json", "doc_examples.json"];
+
+/// The merged contents of [`CODES_FILES`].
+#[derive(Default)]
+struct Catalogue {
+    products: Vec<Product>,
+    codes: Vec<Code>,
+    by_cis: HashMap<String, usize>,
+    orders: Vec<FixtureOrder>,
+}
+
+/// Load and check every codes file and merge them; a GTIN, code (in either bracket form) or order
+/// id given twice is an error naming both places.
+fn load_catalogue(
+    fixtures: &FixtureSource,
+    by_bin: &HashMap<String, usize>,
+    reference: &reference::Reference,
+) -> Result<Catalogue, FixtureError> {
+    let mut catalogue = Catalogue::default();
+    // Where each product, code and order was first given.
+    let mut seen: HashMap<(&str, String), String> = HashMap::new();
+    for name in CODES_FILES {
+        let (file, codes) = fixtures.load::<CodesFile>(NAME, name)?;
+        let invalid = |message: String| FixtureError::Invalid {
+            file: file.clone(),
+            message,
+        };
+        check_codes(&codes, by_bin, reference).map_err(invalid)?;
+        let keys = codes
+            .products
+            .iter()
+            .map(|p| ("product", p.gtin.clone()))
+            .chain(
+                codes
+                    .codes
+                    .iter()
+                    .flat_map(|c| std::iter::once(c.cis.clone()).chain(other_form(&c.cis)))
+                    .map(|cis| ("code", cis)),
+            )
+            .chain(codes.orders.iter().map(|o| ("order", o.uuid.clone())));
+        for (kind, key) in keys {
+            if let Some(first) = seen.get(&(kind, key.clone())) {
+                let place = if *first == file {
+                    "earlier in this file".to_owned()
+                } else {
+                    first.clone()
+                };
+                return Err(invalid(format!("{kind} {key:?} is given twice: also {place}")));
+            }
+            seen.insert((kind, key), file.clone());
+        }
+        for code in codes.codes {
+            let index = catalogue.codes.len();
+            if let Some(other) = other_form(&code.cis) {
+                catalogue.by_cis.insert(other, index);
+            }
+            catalogue.by_cis.insert(code.cis.clone(), index);
+            catalogue.codes.push(code);
+        }
+        catalogue.products.extend(codes.products);
+        catalogue.orders.extend(codes.orders);
+    }
+    Ok(catalogue)
+}
+
+/// A code's other bracket form: `01…21…` for `(01)…(21)…` and back (tobacco group codes are
+/// asked for either way, §5.5–§6.2).
+fn other_form(cis: &str) -> Option<String> {
+    let (plain, bracketed) = aggregation::canonical(cis);
+    let other = if bracketed { plain } else { aggregation::bracketed(cis) };
+    (other != cis).then_some(other)
+}
+
+/// One codes file's own consistency: GS1 check digits, owners who are participants, §9's package
+/// types, statuses and groups.
+fn check_codes(
+    codes: &CodesFile,
+    by_bin: &HashMap<String, usize>,
+    reference: &reference::Reference,
+) -> Result<(), String> {
+    let gtins = codes
+        .products
+        .iter()
+        .map(|p| &p.gtin)
+        .chain(codes.codes.iter().map(|c| &c.gtin))
+        .chain(codes.orders.iter().map(|o| &o.gtin));
+    if let Some(gtin) = gtins.into_iter().find(|gtin| !orders::is_valid_gtin14(gtin)) {
+        return Err(format!("{gtin:?} is not a GTIN-14 with a valid check digit"));
+    }
+    let owners = codes
+        .codes
+        .iter()
+        .map(|c| (format!("code {}", c.cis), &c.owner_bin))
+        .chain(codes.orders.iter().map(|o| (format!("order {}", o.uuid), &o.owner_bin)));
+    for (what, owner) in owners {
+        if !by_bin.contains_key(owner) {
+            return Err(format!(
+                "{what} is owned by {owner}, who is no participant; a fixtures directory with its own \
+                 participants.json must list every owner of {} (or bring its own copies of those files)",
+                CODES_FILES.join(" and ")
+            ));
+        }
+    }
+    for code in &codes.codes {
+        if !reference.is_package_type(&code.package_type) {
+            return Err(format!(
+                "code {}: package type {:?} is not in §9.2",
+                code.cis, code.package_type
+            ));
+        }
+        if !reference.is_cis_status(&code.status) {
+            return Err(format!("code {}: status {:?} is not in §9.3", code.cis, code.status));
+        }
+        if let Some(emission) = code.emission_type.as_deref().filter(|e| !reference.is_emission_type(e)) {
+            return Err(format!("code {}: emission type {emission:?} is not in §9.7", code.cis));
+        }
+    }
+    if let Some(p) = codes
+        .products
+        .iter()
+        .find(|p| reference.group(&p.product_group).is_none())
+    {
+        return Err(format!(
+            "product {}: group {:?} is not in §9.1",
+            p.gtin, p.product_group
+        ));
+    }
+    for order in &codes.orders {
+        if !orders::is_order_id(&order.uuid) {
+            return Err(format!(
+                "order {:?}: not an order id (36 hex digits and dashes)",
+                order.uuid
+            ));
+        }
+        if let Some(package) = order.package_type.as_deref().filter(|p| !reference.is_package_type(p)) {
+            return Err(format!("order {}: package type {package:?} is not in §9.2", order.uuid));
+        }
+    }
+    Ok(())
 }
 
 /// Each key's first position.

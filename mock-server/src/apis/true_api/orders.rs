@@ -1,7 +1,8 @@
 //! Async orders of marking codes (§5.1–§5.3): `POST /cises/my` creates an order owned by the
 //! caller; its status moves NEW → IN PROGRESS → SUCCESS (or VALIDATION_FAILED) through the
 //! platform's lifecycle mechanism, so tests drive it with polls or the namespace clock; the
-//! result is a ZIP, kept one hour of namespace time, then RESULT_EXPIRED.
+//! result is a ZIP, kept one hour of namespace time, then RESULT_EXPIRED. Orders of the fixtures
+//! (§5.2/§5.3's example id) exist, finished, in every namespace.
 
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -131,21 +132,13 @@ pub async fn create(
     let now = ctx.now();
     let uuid = ctx.namespace.rng().with(crate::platform::rng::uuid_v4);
     let mut lifecycle = Lifecycle::new(NEW, now);
-    let rows: Vec<serde_json::Value> = api
-        .codes
-        .iter()
-        .filter(|code| code.owner_bin == claims.inn && code.gtin == gtin)
-        .filter(|code| request.package_type.as_deref().is_none_or(|p| p == code.package_type))
-        .filter(|code| request.produced_date.as_deref().is_none_or(|d| d == code.produced_date))
-        .take(MAX_CODES)
-        .map(|code| {
-            json!({
-                "requestedCis": code.cis, "cis": code.cis, "code": code.cis, "status": code.status,
-                "gtin": code.gtin, "producedDate": code.produced_date, "packageType": code.package_type,
-                "child": code.child, "parent": code.parent,
-            })
-        })
-        .collect();
+    let rows = result_rows(
+        &api,
+        &claims.inn,
+        &gtin,
+        request.package_type.as_deref(),
+        request.produced_date.as_deref(),
+    );
     let known_package = request
         .package_type
         .as_deref()
@@ -169,6 +162,35 @@ pub async fn create(
     axum::Json(json!({ "uuid": uuid })).into_response()
 }
 
+/// The §5.3 rows of an order: the owner's codes of the GTIN (and package type, production date).
+fn result_rows(
+    api: &TrueApi,
+    owner: &str,
+    gtin: &str,
+    package_type: Option<&str>,
+    produced_date: Option<&str>,
+) -> Vec<serde_json::Value> {
+    api.codes
+        .iter()
+        .filter(|code| code.owner_bin == owner && code.gtin == gtin)
+        .filter(|code| package_type.is_none_or(|p| p == code.package_type))
+        .filter(|code| produced_date.is_none_or(|d| d == code.produced_date))
+        .take(MAX_CODES)
+        .map(|code| {
+            json!({
+                "requestedCis": code.cis, "cis": code.cis, "code": code.cis, "status": code.status,
+                "gtin": code.gtin, "producedDate": code.produced_date, "packageType": code.package_type,
+                "child": code.child, "parent": code.parent,
+            })
+        })
+        .collect()
+}
+
+/// Whether `uuid` has the form of an order id (anything else is §5.2's 400).
+pub fn is_order_id(uuid: &str) -> bool {
+    uuid.len() == 36 && uuid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
+
 fn not_found(uuid: &str) -> TrueApiError {
     TrueApiError::Message(
         StatusCode::NOT_FOUND,
@@ -176,12 +198,25 @@ fn not_found(uuid: &str) -> TrueApiError {
     )
 }
 
-/// Look the caller's order up and read it (which moves its lifecycle).
-fn observe(ctx: &RequestContext, claims: &super::auth::Claims, uuid: &str) -> Result<Order, TrueApiError> {
-    if uuid.len() != 36 || !uuid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+/// Look the caller's order up and read it (which moves its lifecycle). An order of the fixtures
+/// (§5.2/§5.3's example) exists in every namespace, finished: `SUCCESS` for good.
+fn observe(
+    api: &TrueApi,
+    ctx: &RequestContext,
+    claims: &super::auth::Claims,
+    uuid: &str,
+) -> Result<Order, TrueApiError> {
+    if !is_order_id(uuid) {
         return Err(TrueApiError::bad_request(format!(
             "Некорректный идентификатор заказа: {uuid}"
         )));
+    }
+    if let Some(fixed) = api.orders.iter().find(|o| o.uuid == uuid && o.owner_bin == claims.inn) {
+        return Ok(Order {
+            owner: fixed.owner_bin.clone(),
+            lifecycle: Lifecycle::new(SUCCESS, ctx.now()),
+            rows: result_rows(api, &fixed.owner_bin, &fixed.gtin, fixed.package_type.as_deref(), None),
+        });
     }
     let rules = ctx.platform.lifecycles.rules(&ctx.namespace, KIND);
     let mut orders = ctx
@@ -199,16 +234,26 @@ fn observe(ctx: &RequestContext, claims: &super::auth::Claims, uuid: &str) -> Re
 }
 
 /// `GET /cises/orders/{uuid}/status`: the bare JSON string.
-pub async fn status(ctx: RequestContext, Caller(claims): Caller, Path(uuid): Path<String>) -> Response {
-    match observe(&ctx, &claims, &uuid) {
+pub async fn status(
+    State(api): State<Arc<TrueApi>>,
+    ctx: RequestContext,
+    Caller(claims): Caller,
+    Path(uuid): Path<String>,
+) -> Response {
+    match observe(&api, &ctx, &claims, &uuid) {
         Ok(order) => axum::Json(order.lifecycle.state()).into_response(),
         Err(error) => error.into_response(),
     }
 }
 
 /// `GET /cises/orders/{uuid}/result`: a ZIP holding [`RESULT_FILE`], once the order succeeded.
-pub async fn result(ctx: RequestContext, Caller(claims): Caller, Path(uuid): Path<String>) -> Response {
-    let order = match observe(&ctx, &claims, &uuid) {
+pub async fn result(
+    State(api): State<Arc<TrueApi>>,
+    ctx: RequestContext,
+    Caller(claims): Caller,
+    Path(uuid): Path<String>,
+) -> Response {
+    let order = match observe(&api, &ctx, &claims, &uuid) {
         Ok(order) => order,
         Err(error) => return error.into_response(),
     };

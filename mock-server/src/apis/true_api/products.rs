@@ -155,6 +155,9 @@ pub async fn product_info(State(api): State<Arc<TrueApi>>, Caller(claims): Calle
     let Some(cis) = query.non_empty("cis") else {
         return TrueApiError::bad_request("Отсутствует обязательный параметр: cis").into_response();
     };
+    // «групповые КИ указываются как со скобками, так и без них» (§6.2).
+    let (cis, _) = super::aggregation::canonical(cis);
+    let cis = cis.as_str();
     if !(cis.starts_with("01") && cis.get(16..18) == Some("21") && cis.len() > 18) {
         return TrueApiError::bad_request("Неверный формат КМ").into_response();
     }

@@ -117,6 +117,13 @@ fn demo_participants() -> Vec<(&'static str, &'static str, ParticipantKind, Pers
             ParticipantKind::SoleTrader,
             person("ДЕМОВА САУЛЕ", "ДЕМОВА", "850101400120"),
         ),
+        // The owner of the doc's own example codes (`doc_examples.json`): the ИИН the doc uses most.
+        (
+            "ИП Примерова Алия",
+            "810716401076",
+            ParticipantKind::SoleTrader,
+            person("ПРИМЕРОВА АЛИЯ", "ПРИМЕРОВА", "810716401076"),
+        ),
     ]
 }
 

@@ -448,7 +448,7 @@ fn the_committed_fixtures_parse_chain_to_the_ca_and_match_participants_json() {
     assert_eq!(ca_cn.as_deref(), Some(generate::DEMO_CA_COMMON_NAME));
     assert_eq!(Trust::demo().expect("embedded CA").roots, vec![ca.clone()]);
     assert_eq!(file.version, 1);
-    assert_eq!(file.participants.len(), 3);
+    assert_eq!(file.participants.len(), 4);
 
     for participant in &file.participants {
         assert!(bin_iin::is_valid(&participant.bin_or_iin), "{}", participant.bin_or_iin);
