@@ -1,6 +1,6 @@
 //! The seeded bulk fixture generator behind `mock-server generate`: writes
 //! large, realistic fixture sets in the same file formats the vendor loaders
-//! read (ЕКТРУ passports, Alta «Груз на СВХ» cargo records).
+//! read (ЕКТРУ passports, Alta «Груз на СВХ» cargo records, Astral EDO organisations).
 //!
 //! Records are built and written one at a time, so a million of them never
 //! sit in memory; every random choice comes from one `ChaCha8Rng` seeded with
@@ -14,6 +14,7 @@
 //! `ektru.rs` and `alta.rs` mirror the loaders' schemas field for field.
 
 mod alta;
+mod astral;
 pub mod check_digits;
 mod ektru;
 mod ektru_catalogue;
@@ -35,6 +36,9 @@ pub enum GenApi {
     Ektru,
     /// Alta «Груз на СВХ» cargo records (`alta/cargo.json`, `alta/users.json`, an empty `alta/aliases.json`).
     Alta,
+    /// Astral EDO organisations with department trees (`astral/directory.json`) and the abonents
+    /// among them (`astral/abonents.json`).
+    Astral,
 }
 
 /// What `mock-server generate` was asked to do.
@@ -78,6 +82,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary> {
     match opts.api {
         GenApi::Ektru => ektru::write_fixtures(&opts.out.join("ektru"), opts.count, &mut rng),
         GenApi::Alta => alta::write_fixtures(&opts.out.join("alta"), opts.count, &mut rng),
+        GenApi::Astral => astral::write_fixtures(&opts.out.join("astral"), opts.count, &mut rng),
     }
 }
 
@@ -95,6 +100,12 @@ struct JsonArrayFile {
 
 impl JsonArrayFile {
     fn create(path: PathBuf, key: &str) -> Result<Self> {
+        Self::create_after(path, "", key)
+    }
+
+    /// Like [`Self::create`], with `fields` (`"name":value,` pairs, each followed by a comma)
+    /// written between `version` and the array.
+    fn create_after(path: PathBuf, fields: &str, key: &str) -> Result<Self> {
         let partial = partial_path(&path);
         let file = create_file(&partial)?;
         let mut this = Self {
@@ -103,7 +114,8 @@ impl JsonArrayFile {
             partial,
             records: 0,
         };
-        write!(this.out, "{{\"version\":1,\"{key}\":[").with_context(|| format!("writing {}", this.path.display()))?;
+        write!(this.out, "{{\"version\":1,{fields}\"{key}\":[")
+            .with_context(|| format!("writing {}", this.path.display()))?;
         Ok(this)
     }
 
@@ -387,11 +399,43 @@ mod tests {
     }
 
     #[test]
+    fn astral_files_pass_the_loaders_checks() {
+        let dir = TempDir::new("astral_files_pass_the_loaders_checks");
+
+        let summary = run(GenApi::Astral, 200, 5, &dir.0);
+
+        assert_eq!(
+            summary.files,
+            [dir.0.join("astral/directory.json"), dir.0.join("astral/abonents.json")]
+        );
+        let source = crate::fixtures::FixtureSource::Dir(dir.0.clone());
+        let (_, directory) = source
+            .load::<crate::apis::astral::data::DirectoryFile>("astral", "directory.json")
+            .expect("loads");
+        directory.check().expect("valid");
+        assert_eq!(directory.organizations.len(), 200);
+        assert!(all_unique(directory.organizations.iter().map(|o| (&o.inn, &o.kpp))));
+        assert!(directory.organizations.iter().any(|o| o.inn.len() == 12));
+        assert!(directory.organizations.iter().any(|o| {
+            o.head_department
+                .as_ref()
+                .is_some_and(|head| head.children.iter().any(|branch| !branch.children.is_empty()))
+        }));
+        let (_, abonents) = source
+            .load::<crate::apis::astral::data::AbonentsFile>("astral", "abonents.json")
+            .expect("loads");
+        abonents.check(&directory.organizations).expect("valid");
+        assert_eq!(abonents.abonents[0].id, directory.organizations[0].id);
+        assert!(abonents.abonents.len() >= 10, "{}", abonents.abonents.len());
+    }
+
+    #[test]
     fn same_seed_gives_identical_bytes_and_other_seeds_differ() {
         let dir = TempDir::new("same_seed_gives_identical_bytes_and_other_seeds_differ");
         for (api, file) in [
             (GenApi::Ektru, "ektru/passports.json"),
             (GenApi::Alta, "alta/cargo.json"),
+            (GenApi::Astral, "astral/directory.json"),
         ] {
             let bytes_for = |seed: u64, name: &str| {
                 let out = dir.0.join(name);
