@@ -1085,6 +1085,22 @@ async fn problem_details_carry_the_docs_wording_and_unknown_urls_are_404() {
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{method} {uri}");
         assert_eq!(reply.json()["title"], "Ресурс не найден.", "{method} {uri}");
     }
+    // An injected 500 leaves through the same renderer, with the doc's wording.
+    let fault = harness
+        .post(
+            "/__admin/faults",
+            json!({"api": "astral", "response": {"status": 500}, "times": 1}),
+        )
+        .await;
+    assert_eq!(fault.status, StatusCode::CREATED, "{}", fault.text());
+    let reply = harness
+        .get(&format!("{BASE}/counterparties/globalIds?inn=9632018827&kpp=999901001"))
+        .await;
+    assert_eq!(
+        reply.json(),
+        json!({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.1", "title": "Внутренняя ошибка сервера.",
+               "status": 500, "detail": "Ошибка, внедрённая через /__admin/faults."})
+    );
     let plain = Harness::new();
     let reply = call(
         &plain,
