@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::apis::alta::AltaConfig;
+use crate::apis::astral::AstralConfig;
 use crate::apis::ektru::EktruConfig;
 use crate::apis::true_api::TrueApiConfig;
 use crate::platform::lifecycle::TransitionRule;
@@ -28,6 +29,7 @@ pub struct Config {
     pub ektru: EktruConfig,
     pub alta: AltaConfig,
     pub true_api: TrueApiConfig,
+    pub astral: AstralConfig,
 }
 
 #[derive(Clone, Debug, Deserialize)]

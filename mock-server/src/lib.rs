@@ -2,8 +2,8 @@
 //!
 //! One binary that fakes four Russian and Kazakh business APIs on their real URL paths, with
 //! their real auth, rate limits and byte-exact error formats: ЕКТРУ passports under
-//! `/data/passport/`, Alta «Груз на СВХ» under `/svh-gruz/search/api/v1/` (True API and Astral
-//! EDO follow in later releases; their paths answer like unknown URLs until then).
+//! `/data/passport/`, Alta «Груз на СВХ» under `/svh-gruz/search/api/v1/`, True API (KZ) under
+//! `/api/v3/true-api/` and Astral EDO counterparties under `/api/v1/`.
 //!
 //! The fake is stateful, deterministic (an injectable clock per namespace and one seeded RNG)
 //! and isolated by namespace: `/ns/{name}/…` or `X-Mock-Namespace: {name}`. It is steered at

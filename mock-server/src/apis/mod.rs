@@ -2,6 +2,7 @@
 //! returns its [`VendorApi`] descriptor and its router. Vendors never import each other.
 
 pub mod alta;
+pub mod astral;
 pub mod ektru;
 pub mod query;
 pub mod true_api;
@@ -28,5 +29,6 @@ pub fn build_all(config: &Config, fixtures: &FixtureSource) -> Result<Vec<Built>
         ektru::build(&config.ektru, fixtures)?,
         alta::build(&config.alta, fixtures)?,
         true_api::build(&config.true_api, fixtures)?,
+        astral::build(&config.astral, fixtures)?,
     ])
 }

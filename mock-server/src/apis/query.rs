@@ -25,6 +25,14 @@ impl<'a> QueryParams<'a> {
             .map(|(_, value)| value.as_ref())
     }
 
+    /// The first value of `name` compared ignoring ASCII case (ASP.NET binds query parameters so).
+    pub fn get_ignore_ascii_case(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_ref())
+    }
+
     /// Every value of a repeated `name` (`values=a&values=b`), in order; commas are no separators.
     pub fn all(&self, name: &str) -> Vec<&str> {
         self.pairs
@@ -52,5 +60,6 @@ mod tests {
         assert_eq!(query.get("c"), Some(""));
         assert_eq!(query.non_empty("c"), None);
         assert_eq!(query.get("d"), None);
+        assert_eq!(query.get_ignore_ascii_case("B"), Some("а +"));
     }
 }

@@ -110,6 +110,14 @@ pub fn inn10_check_digit(body: &str) -> Option<u8> {
     Some(weighted_mod11(&ascii_digits(body, 9)?, &INN10_WEIGHTS))
 }
 
+/// The two check digits of a person's or sole trader's 12-digit ИНН for its first 10 digits.
+pub fn inn12_check_digits(body: &str) -> Option<(u8, u8)> {
+    let mut digits = ascii_digits(body, 10)?;
+    let eleventh = weighted_mod11(&digits, &INN12_WEIGHTS_11);
+    digits.push(eleventh);
+    Some((eleventh, weighted_mod11(&digits, &INN12_WEIGHTS_12)))
+}
+
 /// Whether `inn` is a valid ИНН: 10 digits (an organisation) or 12 digits
 /// (a person or sole trader, with two check digits).
 pub fn is_valid_inn(inn: &str) -> bool {
@@ -172,6 +180,13 @@ fn split_last_digit(text: &str, len: usize) -> Option<(&str, u8)> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn inn12_check_digits_make_valid_inns() {
+        assert_eq!(inn12_check_digits("5003146316"), Some((0, 3)));
+        assert!(is_valid_inn("500314631603"));
+        assert_eq!(inn12_check_digits("50031463"), None);
+    }
 
     #[test]
     fn ean13_known_codes() {

@@ -1,7 +1,7 @@
 //! The seeded bulk fixture generator behind `mock-server generate`: writes
 //! large, realistic fixture sets in the same file formats the vendor loaders
 //! read (ЕКТРУ passports, Alta «Груз на СВХ» cargo records, True API marking
-//! codes).
+//! codes, Astral EDO organisations).
 //!
 //! Records are built and written one at a time, so a million of them never
 //! sit in memory; every random choice comes from one `ChaCha8Rng` seeded with
@@ -17,6 +17,7 @@
 //! `true_api.rs` writes the loader's own types.
 
 mod alta;
+mod astral;
 pub mod check_digits;
 mod ektru;
 mod ektru_catalogue;
@@ -42,6 +43,9 @@ pub enum GenApi {
     /// True API (KZ) products and marking codes (`true_api/codes.json`), participants who can
     /// sign in (`true_api/participants.json`, keys in `true_api/pki/`), and `true_api/reference.json`.
     TrueApi,
+    /// Astral EDO organisations with department trees (`astral/directory.json`) and the abonents
+    /// among them (`astral/abonents.json`).
+    Astral,
 }
 
 /// What `mock-server generate` was asked to do.
@@ -86,6 +90,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary> {
         GenApi::Ektru => ektru::write_fixtures(&opts.out.join("ektru"), opts.count, &mut rng),
         GenApi::Alta => alta::write_fixtures(&opts.out.join("alta"), opts.count, &mut rng),
         GenApi::TrueApi => true_api::write_fixtures(&opts.out.join("true_api"), opts.count, &mut rng),
+        GenApi::Astral => astral::write_fixtures(&opts.out.join("astral"), opts.count, &mut rng),
     }
 }
 
@@ -405,6 +410,40 @@ mod tests {
     }
 
     #[test]
+    fn astral_files_pass_the_loaders_checks() {
+        let dir = tempfile::tempdir().unwrap();
+
+        let summary = run(GenApi::Astral, 200, 5, dir.path());
+
+        assert_eq!(
+            summary.files,
+            [
+                dir.path().join("astral/directory.json"),
+                dir.path().join("astral/abonents.json")
+            ]
+        );
+        let source = crate::fixtures::FixtureSource::Dir(dir.path().to_path_buf());
+        let (_, directory) = source
+            .load::<crate::apis::astral::data::DirectoryFile>("astral", "directory.json")
+            .expect("loads");
+        directory.check().expect("valid");
+        assert_eq!(directory.organizations.len(), 200);
+        assert!(all_unique(directory.organizations.iter().map(|o| (&o.inn, &o.kpp))));
+        assert!(directory.organizations.iter().any(|o| o.inn.len() == 12));
+        assert!(directory.organizations.iter().any(|o| {
+            o.head_department
+                .as_ref()
+                .is_some_and(|head| head.children.iter().any(|branch| !branch.children.is_empty()))
+        }));
+        let (_, abonents) = source
+            .load::<crate::apis::astral::data::AbonentsFile>("astral", "abonents.json")
+            .expect("loads");
+        abonents.check(&directory.organizations).expect("valid");
+        assert_eq!(abonents.abonents[0].id, directory.organizations[0].id);
+        assert!(abonents.abonents.len() >= 10, "{}", abonents.abonents.len());
+    }
+
+    #[test]
     fn same_seed_gives_identical_bytes_and_other_seeds_differ() {
         let dir = tempfile::tempdir().unwrap();
         for (api, file) in [
@@ -412,6 +451,7 @@ mod tests {
             (GenApi::Alta, "alta/cargo.json"),
             (GenApi::TrueApi, "true_api/codes.json"),
             (GenApi::TrueApi, "true_api/participants.json"),
+            (GenApi::Astral, "astral/directory.json"),
         ] {
             let bytes_for = |seed: u64, name: &str| {
                 let out = dir.path().join(name);

@@ -33,24 +33,27 @@ const fn is_templated(path: &str) -> bool {
 }
 
 impl RouteSpec {
-    pub const fn get(api: &'static str, path: &'static str, required: &'static [&'static [&'static str]]) -> Self {
+    pub const fn new(
+        api: &'static str,
+        method: Method,
+        path: &'static str,
+        required: &'static [&'static [&'static str]],
+    ) -> Self {
         Self {
             api,
-            method: Method::GET,
+            method,
             path,
             required,
             templated: is_templated(path),
         }
     }
 
+    pub const fn get(api: &'static str, path: &'static str, required: &'static [&'static [&'static str]]) -> Self {
+        Self::new(api, Method::GET, path, required)
+    }
+
     pub const fn post(api: &'static str, path: &'static str, required: &'static [&'static [&'static str]]) -> Self {
-        Self {
-            api,
-            method: Method::POST,
-            path,
-            required,
-            templated: is_templated(path),
-        }
+        Self::new(api, Method::POST, path, required)
     }
 
     /// `GET /data/passport/list`, as shown in the journal.

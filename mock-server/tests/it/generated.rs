@@ -11,7 +11,7 @@ use crate::support::{Harness, alta_url};
 #[tokio::test]
 async fn a_generated_set_is_served_through_the_fixtures_directory() {
     let dir = tempfile::tempdir().unwrap();
-    for api in [GenApi::Ektru, GenApi::Alta] {
+    for api in [GenApi::Ektru, GenApi::Alta, GenApi::Astral] {
         generate(&GenerateOptions {
             api,
             count: 300,
@@ -44,6 +44,31 @@ async fn a_generated_set_is_served_through_the_fixtures_directory() {
     let container = with_container["containerNumbers"][0].as_str().unwrap();
     let found = harness.get(&alta_url("", container, "", "", "")).await.json();
     assert_eq!(found["content"][0]["documentId"], with_container["documentId"]);
+
+    let directory: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("astral/directory.json")).unwrap()).unwrap();
+    let abonents: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("astral/abonents.json")).unwrap()).unwrap();
+    let org = &directory["organizations"][42];
+    let ids = harness
+        .get(&format!(
+            "/api/v1/counterparties/globalIds?inn={}&kpp={}",
+            org["inn"].as_str().unwrap(),
+            org["kpp"].as_str().unwrap_or("")
+        ))
+        .await
+        .json();
+    assert_eq!(ids["data"][0], org["globalId"]);
+    let abonent = abonents["abonents"][0]["id"].as_str().unwrap();
+    let contacts = harness
+        .send(
+            http::Request::get("/api/v1/counterparties/contacts")
+                .header("abonentId", abonent)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(contacts.status, 200);
 }
 
 /// The owner of `code` has a contract in the group of the code's product.

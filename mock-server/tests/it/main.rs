@@ -2,6 +2,7 @@
 
 mod admin;
 mod alta;
+mod astral;
 mod cli;
 mod ektru;
 mod faults;
