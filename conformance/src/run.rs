@@ -633,6 +633,17 @@ fn prepare(context: &Context<'_>, request: &Request, vars: &mut Vars) -> Result<
             headers.push(("Authorization".into(), format!("Bearer {}", token.unwrap_or_default())));
         }
         Some(Auth::EktruApikey) => query.push(("apikey".into(), credential("apikey")?)),
+        Some(Auth::AstralAbonent) => {
+            let abonent = credential("abonent_id")?;
+            if path.ends_with("/SendEmailInvite") {
+                query.push(("abonentId".into(), abonent));
+            } else {
+                headers.push(("abonentId".into(), abonent));
+            }
+            if let Some(token) = context.credentials.get("token") {
+                headers.push(("Authorization".into(), format!("Bearer {token}")));
+            }
+        }
         Some(auth @ (Auth::AltaSecret | Auth::AltaWrongSecret)) => {
             let param = |name: &str| {
                 query

@@ -254,6 +254,19 @@ async fn demo_credentials(
             Credentials::from([("participant".to_owned(), bin.to_owned())]),
         );
     }
+    if let Some(abonent) = all["astral"]["abonents"]
+        .as_array()
+        .and_then(|abonents| abonents.first())
+    {
+        let mut credentials = Credentials::new();
+        if let Some(id) = abonent["abonentId"].as_str() {
+            credentials.insert("abonent_id".to_owned(), id.to_owned());
+        }
+        if let Some(token) = abonent["token"].as_str() {
+            credentials.insert("token".to_owned(), token.to_owned());
+        }
+        out.insert(Api::Astral, credentials);
+    }
     if let Some(user) = all["alta"]["users"].as_array().and_then(|users| users.first()) {
         let field = |name: &str| user[name].as_str().unwrap_or_default().to_owned();
         out.insert(

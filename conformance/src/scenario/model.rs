@@ -195,6 +195,9 @@ pub enum Auth {
     /// True API: sign in once per scenario (GET /auth/key, attached CMS with the target's key,
     /// POST /auth/simpleSignIn) and send `Authorization: Bearer <token>`.
     TrueApiToken,
+    /// Astral EDO: the `abonentId` header from the target (a query parameter on
+    /// `SendEmailInvite`), and `Authorization: Bearer` when the target has a `token`.
+    AstralAbonent,
 }
 
 /// Actions on the fake's admin API.

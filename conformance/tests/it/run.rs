@@ -54,7 +54,12 @@ fn remote(url: &str, credentials: Result<BTreeMap<String, String>, Vec<String>>)
         kind: TargetKind::Remote,
         admin_url: None,
         admin_token: None,
-        apis: BTreeMap::from([(Api::Ektru, api.clone()), (Api::Alta, api.clone()), (Api::TrueApi, api)]),
+        apis: BTreeMap::from([
+            (Api::Ektru, api.clone()),
+            (Api::Alta, api.clone()),
+            (Api::TrueApi, api.clone()),
+            (Api::Astral, api),
+        ]),
         base_url: Some(url.to_owned()),
     }
 }
@@ -153,5 +158,25 @@ async fn true_api_sign_in_with_key_files_like_a_sandbox_target() {
     let report = run(&load(&[repo().join("scenarios/true-api/sign-in.yaml")]), &target).await;
     assert_eq!(report.failed(), 0, "{}", failures(&report));
     assert_eq!(report.passed(), 1);
+    spawned.stop().await;
+}
+
+#[tokio::test]
+async fn astral_abonent_sends_the_targets_abonent_id() {
+    let (spawned, _) = fake(mock_server::Options::default()).await;
+    let scenario = load(&[repo().join("scenarios/astral/identity.yaml")]);
+    let doc_abonent = BTreeMap::from([(
+        "abonent_id".to_owned(),
+        "FC7011EC-616D-4493-9C0C-8A13BE96AD98".to_owned(),
+    )]);
+    let report = run(&scenario, &remote(&spawned.url, Ok(doc_abonent))).await;
+    assert_eq!(report.failed(), 0, "{}", failures(&report));
+    let stranger = BTreeMap::from([(
+        "abonent_id".to_owned(),
+        "11111111-1111-4111-8111-111111111111".to_owned(),
+    )]);
+    let report = run(&scenario, &remote(&spawned.url, Ok(stranger))).await;
+    let first = &report.scenarios[0].steps[0];
+    assert_eq!(first.outcome, Outcome::Failed, "an unknown abonent is refused (403)");
     spawned.stop().await;
 }
