@@ -76,7 +76,8 @@ pub async fn cises_info(State(api): State<Arc<TrueApi>>, Caller(claims): Caller,
             },
         })
         .collect();
-    axum::Json(answer).into_response()
+    // About 700 bytes a code, most of it Cyrillic names.
+    super::json_response(&answer, 768 * answer.len())
 }
 
 /// One element of the answer: the code's details, with an error for a code not found.
