@@ -1014,3 +1014,39 @@ async fn url_hostile_codes_survive_query_encoding() {
     .await;
     assert_eq!(listed.json()["total"], 2, "{}", listed.text());
 }
+
+/// A LEVEL2 case holding a LEVEL1 block of three units: the trees go two layers down and the
+/// unit count goes through every layer.
+#[tokio::test]
+async fn a_three_level_aggregation_is_walked_to_its_units() {
+    let harness = Harness::new();
+    let producer = token_for(&harness, "190440001237").await;
+    let case = "012487000152601021PLT0000000001";
+    let block = "011487000152601321CtEzmn173WXvY";
+    let units = cis_where(|c| c["parent"] == block);
+    assert_eq!(units.len(), 3);
+    let tree = with_token(
+        &harness,
+        &format!("{BASE}/cises/aggregated/list?codes={case}"),
+        &producer,
+    )
+    .await;
+    assert_eq!(tree.json(), json!({ case: { block: units } }));
+    let counts = post_with_token(
+        &harness,
+        &format!("{BASE}/cis/cises-units-count"),
+        &producer,
+        json!([case]),
+    )
+    .await;
+    assert_eq!(counts.json()["cisesCounts"][case], 3);
+    let info = post_with_token(&harness, &format!("{BASE}/cises/info"), &producer, json!([block])).await;
+    assert_eq!(info.json()[0]["cisInfo"]["parent"], case);
+    assert_eq!(
+        with_token(&harness, &format!("{BASE}/products/info?cis={case}"), &producer)
+            .await
+            .json()["packageType"],
+        "box",
+        "§6.2 calls LEVEL2 a box"
+    );
+}
