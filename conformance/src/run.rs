@@ -594,10 +594,7 @@ enum PreparedBody {
 }
 
 fn md5_hex(text: &str) -> String {
-    Md5::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Md5::digest(text.as_bytes()))
 }
 
 fn prepare(context: &Context<'_>, request: &Request, vars: &mut Vars) -> Result<Prepared, String> {

@@ -28,7 +28,6 @@ mod process;
 mod report;
 
 use std::ffi::OsString;
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -253,13 +252,7 @@ fn alta_secret(fields: [&str; 4], login: &str, password: &str) -> String {
 }
 
 fn md5_hex(text: &str) -> String {
-    Md5::digest(text.as_bytes())
-        .iter()
-        .fold(String::with_capacity(32), |mut hex, byte| {
-            // Writing to a String cannot fail.
-            let _ = write!(hex, "{byte:02x}");
-            hex
-        })
+    hex::encode(Md5::digest(text.as_bytes()))
 }
 
 /// One target's measured stretch.

@@ -562,7 +562,7 @@ fn uuid_v4(rng: &mut impl Rng) -> String {
     let mut bytes: [u8; 16] = rng.random();
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    let hex: String = hex::encode(bytes);
     format!(
         "{}-{}-{}-{}-{}",
         &hex[..8],

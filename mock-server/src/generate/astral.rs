@@ -139,7 +139,7 @@ pub(super) fn write_fixtures(dir: &Path, count: u64, rng: &mut impl Rng) -> Resu
 /// A GUID from the generator's RNG, lower-case.
 fn guid(rng: &mut impl Rng) -> String {
     let bytes: [u8; 16] = rng.random();
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = hex::encode(bytes);
     format!(
         "{}-{}-4{}-a{}-{}",
         &hex[..8],

@@ -36,7 +36,7 @@ pub fn seeded(seed: u64) -> NsRng {
 pub fn uuid_v4(rng: &mut NsRng) -> String {
     use rand::Rng as _;
     let bytes: [u8; 16] = rng.random();
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = hex::encode(bytes);
     format!(
         "{}-{}-4{}-a{}-{}",
         &hex[..8],
