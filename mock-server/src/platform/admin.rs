@@ -399,11 +399,28 @@ async fn transitions_put(State(platform): State<Arc<Platform>>, request: Request
     Ok(transitions_view(&platform, &namespace))
 }
 
+/// The platform's admin routes and every vendor's, for answers that say what exists.
+fn all_routes(request: &Request) -> String {
+    let vendors = request
+        .extensions()
+        .get::<Arc<Platform>>()
+        .map(|platform| {
+            platform
+                .apis
+                .iter()
+                .flat_map(|api| api.admin_routes().iter())
+                .copied()
+                .collect()
+        })
+        .unwrap_or_else(Vec::new);
+    ROUTES.iter().copied().chain(vendors).collect::<Vec<_>>().join("; ")
+}
+
 async fn unknown(request: Request) -> Response {
     AdminError::new(
         StatusCode::NOT_FOUND,
         format!("no admin route {} {}", request.method(), request.uri().path()),
-        ROUTES.join("; "),
+        all_routes(&request),
     )
     .into_response()
 }
@@ -412,7 +429,7 @@ async fn wrong_method(request: Request) -> Response {
     AdminError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         format!("{} is not allowed on {}", request.method(), request.uri().path()),
-        ROUTES.join("; "),
+        all_routes(&request),
     )
     .into_response()
 }

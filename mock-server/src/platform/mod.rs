@@ -45,6 +45,10 @@ pub trait VendorApi: Send + Sync + 'static {
     fn not_found(&self) -> Response;
     /// Demo credentials for `GET /__admin/credentials`.
     fn credentials(&self) -> serde_json::Value;
+    /// Its own admin routes (`METHOD /__admin/…`), listed when an admin path is unknown.
+    fn admin_routes(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Per-namespace state of this vendor.
     fn stores(&self) -> Vec<StoreFactory> {
         Vec::new()

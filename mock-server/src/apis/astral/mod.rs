@@ -269,6 +269,15 @@ impl VendorApi for Astral {
             .into_response()
     }
 
+    fn admin_routes(&self) -> &'static [&'static str] {
+        &[
+            "GET|POST /__admin/astral/abonents",
+            "POST /__admin/astral/registrations/{id}/complete",
+            "GET /__admin/astral/emails",
+            "GET /__admin/astral/contact-cards",
+        ]
+    }
+
     fn credentials(&self) -> Value {
         let abonents: Vec<Value> = self
             .abonents

@@ -556,6 +556,14 @@ impl VendorApi for TrueApi {
         TrueApiError::Message(StatusCode::NOT_FOUND, error::NOT_FOUND_URL.into()).into_response()
     }
 
+    fn admin_routes(&self) -> &'static [&'static str] {
+        &[
+            "POST /__admin/true-api/tokens {\"participant\": BIN}",
+            "GET|PUT /__admin/true-api/auth",
+            "GET /__admin/true-api/invoices",
+        ]
+    }
+
     fn credentials(&self) -> serde_json::Value {
         let participants: Vec<_> = self
             .participants
