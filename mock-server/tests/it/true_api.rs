@@ -1050,3 +1050,48 @@ async fn a_three_level_aggregation_is_walked_to_its_units() {
         "§6.2 calls LEVEL2 a box"
     );
 }
+
+/// §2.5: the order result answers a ZIP, so a client that accepts only `application/zip` gets it;
+/// one that accepts neither the ZIP nor JSON gets 406.
+#[tokio::test]
+async fn the_order_result_is_negotiated_as_a_zip() {
+    let harness = Harness::new();
+    let token = token_for(&harness, "190440001237").await;
+    let order = post_with_token(
+        &harness,
+        &format!("{BASE}/cises/my"),
+        &token,
+        json!({"gtin": "04870001526016"}),
+    )
+    .await
+    .json()["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let status = format!("{BASE}/cises/orders/{order}/status");
+    with_token(&harness, &status, &token).await;
+    with_token(&harness, &status, &token).await;
+    harness
+        .admin(
+            http::Method::POST,
+            "/__admin/clock/advance",
+            Some(json!({"seconds": 10})),
+        )
+        .await;
+    assert_eq!(with_token(&harness, &status, &token).await.text(), r#""SUCCESS""#);
+    let result = |accept: &'static str| {
+        Request::get(format!("{BASE}/cises/orders/{order}/result"))
+            .header("authorization", format!("Bearer {token}"))
+            .header("accept", accept)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let zip = harness.send(result("application/zip")).await;
+    assert_eq!(zip.status, StatusCode::OK);
+    assert_eq!(zip.header("content-type"), Some("application/zip"));
+    let refused = harness.send(result("text/csv")).await;
+    assert_eq!(
+        (refused.status, refused.text()),
+        (StatusCode::NOT_ACCEPTABLE, String::new())
+    );
+}

@@ -251,7 +251,7 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         .route("/api/v3/true-api/cises/orders/{uuid}/status", get(orders::status))
         .route("/api/v3/true-api/cises/orders/{uuid}/result", get(orders::result))
         .route("/api/v3/true-api/{*rest}", any(auth::unknown_route))
-        .layer(axum::middleware::from_fn(negotiate))
+        .layer(tower::layer::layer_fn(Negotiate))
         .with_state(api.clone());
     let admin = Router::new()
         .route("/__admin/true-api/tokens", post(auth::admin_mint_token))
@@ -466,25 +466,63 @@ pub fn sign_challenge(
     Ok(base64::engine::general_purpose::STANDARD.encode(der))
 }
 
-/// §2.5: a request whose `Accept` admits no JSON gets 406 with an empty body (every route built so
-/// far answers JSON).
-async fn negotiate(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let accepts_json = request
-        .headers()
+/// The media types a route answers with (§2.5): JSON everywhere, and the order result's ZIP
+/// (whose errors are JSON).
+fn produces(path: &str) -> &'static [&'static str] {
+    if path.ends_with("/result") {
+        &["application/json", "application/zip", "application/octet-stream"]
+    } else {
+        &["application/json"]
+    }
+}
+
+/// Whether the `Accept` headers admit one of `types`; no `Accept` admits everything.
+fn admits(headers: &http::HeaderMap, types: &[&str]) -> bool {
+    let mut ranges = headers
         .get_all(http::header::ACCEPT)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .map(|range| range.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
-        .collect::<Vec<_>>();
-    let admitted = accepts_json.is_empty()
-        || accepts_json
-            .iter()
-            .any(|range| matches!(range.as_str(), "*/*" | "application/*" | "application/json" | ""));
-    if admitted {
-        next.run(request).await
-    } else {
-        TrueApiError::NotAcceptable.into_response()
+        .map(|range| range.split(';').next().unwrap_or("").trim())
+        .peekable();
+    if ranges.peek().is_none() {
+        return true;
+    }
+    ranges.any(|range| {
+        range.is_empty()
+            || range == "*/*"
+            || types.iter().any(|media| {
+                media.eq_ignore_ascii_case(range)
+                    || range
+                        .strip_suffix("/*")
+                        .is_some_and(|kind| media.split('/').next().is_some_and(|m| m.eq_ignore_ascii_case(kind)))
+            })
+    })
+}
+
+/// §2.5: a request whose `Accept` admits none of the types its route answers with gets 406 with
+/// an empty body. A plain tower layer (no boxed middleware future): it runs on every request.
+#[derive(Clone)]
+struct Negotiate<S>(S);
+
+impl<S> tower::Service<axum::extract::Request> for Negotiate<S>
+where
+    S: tower::Service<axum::extract::Request, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = futures_util::future::Either<std::future::Ready<Result<Response, S::Error>>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        if admits(request.headers(), produces(request.uri().path())) {
+            futures_util::future::Either::Right(self.0.call(request))
+        } else {
+            futures_util::future::Either::Left(std::future::ready(Ok(TrueApiError::NotAcceptable.into_response())))
+        }
     }
 }
 
@@ -644,5 +682,50 @@ mod tests {
                 "{expected}: {error}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod negotiation_tests {
+    use super::{admits, produces};
+
+    fn accept(values: &[&str]) -> http::HeaderMap {
+        let mut headers = http::HeaderMap::new();
+        for value in values {
+            headers.append(http::header::ACCEPT, value.parse().unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn json_routes_admit_json_and_wildcards_only() {
+        let json = produces("/api/v3/true-api/cises/info");
+        for ok in [
+            &[][..],
+            &["*/*"],
+            &["application/json"],
+            &["Application/JSON; q=0.9"],
+            &["application/*"],
+            &["text/html, */*;q=0.1"],
+            &["text/html", "application/json"],
+        ] {
+            assert!(admits(&accept(ok), json), "{ok:?}");
+        }
+        for refused in [
+            &["text/html"][..],
+            &["text/*"],
+            &["application/zip"],
+            &["application/xml, text/plain"],
+        ] {
+            assert!(!admits(&accept(refused), json), "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn the_order_result_also_admits_its_zip() {
+        let result = produces("/api/v3/true-api/cises/orders/x/result");
+        assert!(admits(&accept(&["application/zip"]), result));
+        assert!(admits(&accept(&["application/octet-stream"]), result));
+        assert!(!admits(&accept(&["text/csv"]), result));
     }
 }
