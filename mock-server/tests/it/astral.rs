@@ -82,7 +82,7 @@ fn invitation_id(reply: Reply, from: &str, to_gid: &str) -> String {
         "invite {from} → {to_gid}: {}",
         reply.text()
     );
-    assert_eq!(reply.header("content-type"), Some("application/json"));
+    assert_eq!(reply.header("content-type"), Some("application/json; charset=utf-8"));
     reply.json().as_str().expect("the id as a JSON string").to_owned()
 }
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use http::Uri;
 use serde_json::json;
 
@@ -71,5 +71,7 @@ pub async fn list(
             })
         })
         .collect();
-    Ok(axum::Json(json!({ "totalCount": children.len(), "count": data.len(), "data": data })).into_response())
+    Ok(super::json_ok(
+        json!({ "totalCount": children.len(), "count": data.len(), "data": data }),
+    ))
 }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use http::Uri;
 use serde_json::json;
 
@@ -56,5 +56,5 @@ pub async fn global_ids(
         .filter(|org| org.inn == inn && org.kpp.as_deref() == kpp)
         .map(|org| org.global_id.as_str())
         .collect();
-    Ok(axum::Json(json!({ "count": data.len(), "data": data })).into_response())
+    Ok(super::json_ok(json!({ "count": data.len(), "data": data })))
 }

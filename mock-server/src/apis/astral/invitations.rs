@@ -51,7 +51,7 @@ pub async fn send(
         .ok_or_else(|| AstralError::bad_request(format!("Участник ЭДО с ИдЭДО {global_id:?} не найден.")))?;
     let id = ctx.namespace.rng().with(uuid_v4);
     let invitation = world.invite(&caller.id, &recipient, ctx.now(), id)?;
-    Ok(axum::Json(invitation.id.clone()).into_response())
+    Ok(super::json_ok(invitation.id.clone()))
 }
 
 /// `GET /api/v1/invitations/{invitationId}`: for either party.
@@ -65,7 +65,7 @@ pub async fn show(
     let invitation = world.invitation_for(&caller.id, &id)?;
     let view = view(&api, &world, invitation, &caller.id)
         .ok_or_else(|| AstralError::internal("Участник приглашения пропал из справочника."))?;
-    Ok(axum::Json(view).into_response())
+    Ok(super::json_ok(view))
 }
 
 /// One list: the caller's invitations that `keep` selects, filtered on the other party,

@@ -2,7 +2,7 @@
 //! `count` (default 15, at most `[astral] max_count`), and `{"count", "data"}` where `count` is the
 //! page size or, with `[astral] list_count = "total"`, the number of matches.
 
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::data::Organization;
@@ -75,7 +75,7 @@ impl ListQuery {
             ListCount::Page => page.len(),
             ListCount::Total => total,
         };
-        axum::Json(json!({ "count": count, "data": page })).into_response()
+        super::json_ok(json!({ "count": count, "data": page }))
     }
 }
 

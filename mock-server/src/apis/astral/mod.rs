@@ -324,3 +324,15 @@ impl VendorApi for Astral {
         }]
     }
 }
+
+/// A 200 with a JSON body as ASP.NET Core's System.Text.Json formatter writes it:
+/// `application/json; charset=utf-8`.
+fn json_ok<T: serde::Serialize>(value: T) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let mut response = axum::Json(value).into_response();
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
