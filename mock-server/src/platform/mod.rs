@@ -150,11 +150,15 @@ impl Platform {
 pub struct RequestContext {
     pub namespace: Arc<Namespace>,
     pub platform: Arc<Platform>,
+    /// The namespace time when the request arrived (the journal's `at`).
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 impl RequestContext {
+    /// The request's time on the namespace clock: one instant for the whole request, so a
+    /// handler's checks (rate window, expiry, lifecycle) all see the same time.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.namespace.clock().now()
+        self.at
     }
 
     pub fn enforce_rate_limits(&self) -> bool {

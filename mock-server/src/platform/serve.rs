@@ -246,6 +246,7 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
                     request.extensions_mut().insert(RequestContext {
                         namespace: Arc::clone(&namespace),
                         platform: Arc::clone(platform),
+                        at: entry.at,
                     });
                     state
                         .vendors

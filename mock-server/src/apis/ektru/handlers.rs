@@ -168,9 +168,7 @@ impl<'q> Filters<'q> {
         let since = match value("updatedat") {
             None => None,
             Some(raw) => Some(
-                NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                    .ok()
-                    .filter(|_| raw.len() == 10)
+                iso_date(raw)
                     .and_then(|date| date.and_hms_opt(0, 0, 0))
                     .map(|at| Utc.from_utc_datetime(&at))
                     .ok_or_else(|| {
@@ -259,6 +257,23 @@ pub async fn passport_list(State(api): State<Arc<Ektru>>, ctx: RequestContext, u
         Err(error) => return error.into_response(),
     };
     list(&api, &call, &query).unwrap_or_else(|error| call.fail(error).into_response())
+}
+
+/// `YYYY-MM-DD` exactly (what `%Y-%m-%d` accepts at ten characters), without building a
+/// strftime parser for every request.
+fn iso_date(raw: &str) -> Option<NaiveDate> {
+    let bytes = raw.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        let digits = &bytes[range];
+        digits
+            .iter()
+            .all(u8::is_ascii_digit)
+            .then(|| digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+    };
+    NaiveDate::from_ymd_opt(i32::try_from(number(0..4)?).ok()?, number(5..7)?, number(8..10)?)
 }
 
 fn list(api: &Ektru, call: &Call<'_>, query: &QueryParams) -> Result<Response, EktruError> {
@@ -392,4 +407,25 @@ fn card_body(p: &Passport, names: NameFields) -> Value {
             "specifications": { "atribs": p.specifications },
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates_are_exactly_ten_characters() {
+        assert_eq!(iso_date("2022-01-28"), NaiveDate::from_ymd_opt(2022, 1, 28));
+        for bad in [
+            "2022-1-28",
+            "2022-01-28T",
+            "2022-02-30",
+            "20220128xx",
+            "+022-01-28",
+            "2022-01-2a",
+            "ыы2-01-28",
+        ] {
+            assert_eq!(iso_date(bad), None, "{bad}");
+        }
+    }
 }
