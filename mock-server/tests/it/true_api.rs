@@ -1095,3 +1095,142 @@ async fn the_order_result_is_negotiated_as_a_zip() {
         (StatusCode::NOT_ACCEPTABLE, String::new())
     );
 }
+
+/// §5.1, §5.10, §6.1 and §6.2 list the contract 403 as §5.5–§5.9 do: the demo producer works in
+/// alcohol without a contract.
+#[tokio::test]
+async fn every_method_that_lists_the_contract_403_answers_it() {
+    let harness = Harness::new();
+    let producer = token_for(&harness, "190440001237").await;
+    let beer = cis_where(|c| c["gtin"] == "04870003010926")[0].clone();
+    let forbidden = json!({"error_message": "Отсутствует действующий договор по ТГ"});
+    for uri in [
+        format!("{BASE}/cises/history?code={beer}"),
+        format!("{BASE}/products/info?cis={beer}"),
+        format!("{BASE}/product/gtin?pg=alcohol"),
+        format!("{BASE}/cises/listV2?cis={beer}"),
+    ] {
+        let reply = with_token(&harness, &uri, &producer).await;
+        assert_eq!(
+            (reply.status, reply.json()),
+            (StatusCode::FORBIDDEN, forbidden.clone()),
+            "{uri}"
+        );
+    }
+    let order = post_with_token(
+        &harness,
+        &format!("{BASE}/cises/my"),
+        &producer,
+        json!({"gtin": "04870003010926"}),
+    )
+    .await;
+    assert_eq!((order.status, order.json()), (StatusCode::FORBIDDEN, forbidden));
+    // §5.5 writes it in lower case.
+    let info = post_with_token(&harness, &format!("{BASE}/cises/info"), &producer, json!([beer])).await;
+    assert_eq!(
+        info.json(),
+        json!({"error_message": "отсутствует действующий договор по ТГ"})
+    );
+    // Milk, under contract, is answered.
+    let milk = with_token(&harness, &format!("{BASE}/product/gtin?pg=milk"), &producer).await;
+    assert_eq!(milk.status, StatusCode::OK);
+}
+
+/// §5.1's `producedDate` in the doc's date-time form matches the codes of that day, and §5.3's
+/// rows carry date-times.
+#[tokio::test]
+async fn an_order_by_production_day_takes_either_date_form() {
+    let harness = Harness::new();
+    let token = token_for(&harness, "190440001237").await;
+    harness
+        .admin(
+            http::Method::PUT,
+            "/__admin/transitions",
+            Some(json!({"true_api_order": [{"from": "NEW", "to": "SUCCESS", "trigger": "immediate"}]})),
+        )
+        .await;
+    let mut counts = Vec::new();
+    for produced in ["2025-04-11T00:00:00.000Z", "2025-04-11", "2025-04-12"] {
+        let order = post_with_token(
+            &harness,
+            &format!("{BASE}/cises/my"),
+            &token,
+            json!({"gtin": "04870001526016", "packageType": "UNIT", "producedDate": produced}),
+        )
+        .await
+        .json()["uuid"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let status = with_token(&harness, &format!("{BASE}/cises/orders/{order}/status"), &token).await;
+        assert_eq!(status.text(), r#""SUCCESS""#, "{produced}");
+        let zip = with_token(&harness, &format!("{BASE}/cises/orders/{order}/result"), &token).await;
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.bytes.clone())).unwrap();
+        let rows: Vec<Value> = serde_json::from_reader(archive.by_index(0).unwrap()).unwrap();
+        if let Some(row) = rows.first() {
+            assert_eq!(row["producedDate"], "2025-04-11T00:00:00.000Z");
+        }
+        counts.push(rows.len());
+    }
+    assert!(counts[0] > 0, "{counts:?}");
+    assert_eq!(counts[0], counts[1]);
+    assert_eq!(counts[2], 0);
+}
+
+/// Review findings, each pinned: a bare token is no credential; a code asked for in both bracket
+/// forms is one row; a code registered with brackets has its serial; an aggregate without
+/// children holds no units.
+#[tokio::test]
+async fn credentials_spellings_and_empty_aggregates() {
+    let harness = Harness::new();
+    let token = token_for(&harness, "810716401076").await;
+    let bare = harness
+        .send(
+            Request::get(format!("{BASE}/cises/history?code=x"))
+                .header("authorization", &token)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(bare.status, StatusCode::UNAUTHORIZED);
+    assert!(bare.text().starts_with("<UnauthorizedException>"), "{}", bare.text());
+
+    let twice = with_token(
+        &harness,
+        &format!("{BASE}/products/listV2?cis=(01)00000046210654(21)4u4qrBQ&cis=0100000046210654214u4qrBQ"),
+        &token,
+    )
+    .await
+    .json();
+    assert_eq!(twice["total"], 1, "{twice}");
+    assert_eq!(twice["results"][0]["sgtin"], "4u4qrBQ");
+    assert_eq!(twice["results"][0]["emissionType"], "LOCAL");
+
+    let empty = "010460026600575520021121082010AL66717957";
+    let counts = post_with_token(
+        &harness,
+        &format!("{BASE}/cis/cises-units-count"),
+        &token,
+        json!([empty]),
+    )
+    .await;
+    assert_eq!(counts.json()["cisesCounts"][empty], 0, "{}", counts.text());
+
+    // A field left out is a missing parameter (Jackson would read null), not serde's wording.
+    let sign_in = harness
+        .post(&format!("{BASE}/auth/simpleSignIn"), json!({"uuid": "x"}))
+        .await;
+    assert_eq!(
+        sign_in.json(),
+        json!({"error_message": "Отсутствует обязательный параметр: data"})
+    );
+    // Jackson reads a number into a String: a numeric code is looked up as text.
+    let numeric = post_with_token(
+        &harness,
+        &format!("{BASE}/cises/info"),
+        &token,
+        json!([4870001526016_u64]),
+    )
+    .await;
+    assert_eq!(numeric.status, StatusCode::NOT_FOUND, "{}", numeric.text());
+}

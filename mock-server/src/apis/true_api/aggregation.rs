@@ -19,10 +19,14 @@ use crate::apis::query::QueryParams;
 
 const MAX_CODES: usize = 1000;
 
-/// The units under `code` (itself, for a unit), depth-first, bounded against cycles.
+/// The units under `code` (itself, for a unit), depth-first, bounded against cycles; an
+/// aggregate without children holds none.
 fn units<'a>(api: &'a TrueApi, code: &'a Code, depth: usize, out: &mut Vec<&'a Code>) {
-    if code.package_type == "UNIT" || code.child.is_empty() || depth > 8 {
+    if code.package_type == "UNIT" {
         out.push(code);
+        return;
+    }
+    if depth > 8 {
         return;
     }
     for child in code.child.iter().filter_map(|cis| api.code(cis)) {
@@ -33,7 +37,7 @@ fn units<'a>(api: &'a TrueApi, code: &'a Code, depth: usize, out: &mut Vec<&'a C
 /// `POST /cis/cises-units-count`: how many units each code holds, and per GTIN.
 pub async fn units_count(State(api): State<Arc<TrueApi>>, _caller: Caller, body: Bytes) -> Response {
     let codes: Vec<String> = match parse_body(&body) {
-        Ok(codes) => codes,
+        Ok(codes) => super::jackson::texts(codes),
         Err(error) => return error.into_response(),
     };
     let mut cises = Map::new();
@@ -130,16 +134,8 @@ fn trees(
         if code.owner_bin != caller && code.producer_bin != caller {
             continue;
         }
-        let no_contract = api.participant(caller).is_some_and(|p| {
-            p.product_groups
-                .iter()
-                .any(|g| Some(g.name.as_str()) == group && !g.contract)
-        });
-        if no_contract {
-            return Err(TrueApiError::Message(
-                StatusCode::FORBIDDEN,
-                "отсутствует действующий договор по ТГ".into(),
-            ));
+        if let Some(group) = group {
+            api.require_contract(caller, group, true)?;
         }
         // POST answers in the request's form (codes registered with brackets lose them for a
         // request without); GET as registered.
@@ -189,7 +185,7 @@ pub async fn aggregated_list_post(
         Err(error) => return error.into_response(),
     };
     let codes: Vec<String> = match parse_body(&body) {
-        Ok(codes) => codes,
+        Ok(codes) => super::jackson::texts(codes),
         Err(error) => return error.into_response(),
     };
     let codes: Vec<&str> = codes.iter().map(String::as_str).filter(|c| !c.is_empty()).collect();

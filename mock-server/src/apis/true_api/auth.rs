@@ -94,7 +94,17 @@ pub fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Tru
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(TrueApiError::bad_request("Required request body is missing"));
     }
-    serde_json::from_slice(body).map_err(|e| TrueApiError::bad_request(super::jackson::message(body, &e)))
+    serde_json::from_slice(body).map_err(|error| {
+        // Jackson leaves a missing field null; the method then names it as a missing parameter.
+        let text = error.to_string();
+        match text
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split_once('`'))
+        {
+            Some((field, _)) => TrueApiError::bad_request(format!("Отсутствует обязательный параметр: {field}")),
+            None => TrueApiError::bad_request(super::jackson::message(body, &error)),
+        }
+    })
 }
 
 /// `POST /auth/simpleSignIn`.
@@ -221,11 +231,11 @@ pub fn authenticate(headers: &HeaderMap, ctx: &RequestContext) -> Result<Arc<Cla
     let Some(value) = headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
         return Err(TrueApiError::Unauthorized);
     };
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .unwrap_or(value)
-        .trim();
+    // `Bearer` (any case) and the token; a bare token is no credential, as at the gateway.
+    let token = match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+        _ => "",
+    };
     if token.is_empty() {
         return Err(TrueApiError::Unauthorized);
     }

@@ -23,7 +23,7 @@ const MASK: &str = "*****";
 /// `POST /cises/info`.
 pub async fn cises_info(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, body: Bytes) -> Response {
     let codes: Vec<String> = match parse_body(&body) {
-        Ok(codes) => codes,
+        Ok(codes) => super::jackson::texts(codes),
         Err(error) => return error.into_response(),
     };
     if codes.is_empty() {
@@ -44,20 +44,14 @@ pub async fn cises_info(State(api): State<Arc<TrueApi>>, Caller(claims): Caller,
     {
         return axum::Json(json!([])).into_response();
     }
-    let caller = api.participant(&claims.inn);
-    let no_contract = found.iter().filter_map(|(_, code)| *code).any(|code| {
-        code.owner_bin == claims.inn
-            && api.product_of(code).is_some_and(|product| {
-                caller.is_some_and(|p| {
-                    p.product_groups
-                        .iter()
-                        .any(|g| g.name == product.product_group && !g.contract)
-                })
-            })
-    });
-    if no_contract {
-        return TrueApiError::Message(StatusCode::FORBIDDEN, "отсутствует действующий договор по ТГ".into())
-            .into_response();
+    let owned = found
+        .iter()
+        .filter_map(|(_, code)| *code)
+        .filter(|code| code.owner_bin == claims.inn);
+    for product in owned.filter_map(|code| api.product_of(code)) {
+        if let Err(error) = api.require_contract(&claims.inn, &product.product_group, true) {
+            return error.into_response();
+        }
     }
     let answer: Vec<Answer<'_>> = found
         .into_iter()

@@ -44,15 +44,22 @@ pub fn message(body: &[u8], error: &serde_json::Error) -> String {
         }
         Category::Syntax | Category::Io => {
             let offset = byte_offset(&text, error.line(), error.column());
+            // A parse error is reported where the parser stands: just past the character.
             let (line, column) = position(&text, offset);
             let detail = match text.get(offset..).and_then(|rest| rest.chars().next()) {
                 Some(c) => format!(
-                    "Unexpected character ('{c}' (code {})): expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')",
-                    u32::from(c)
+                    "Unexpected character ('{c}' (code {})): {}",
+                    u32::from(c),
+                    expectation(&error.to_string(), &text[..offset])
                 ),
                 None => strip_position(&error.to_string()),
             };
-            ("com.fasterxml.jackson.core.JsonParseException", detail, line, column)
+            (
+                "com.fasterxml.jackson.core.JsonParseException",
+                detail,
+                line,
+                column + 1,
+            )
         }
     };
     format!(
@@ -88,6 +95,64 @@ pub fn mismatch_at(body: &[u8], start: usize, java: &str) -> String {
     format!(
         "JSON parse error: {detail}; nested exception is com.fasterxml.jackson.databind.exc.MismatchedInputException: {detail}\n at [Source: (PushbackInputStream); line: {line}, column: {column}]"
     )
+}
+
+/// A JSON value read into a Java `String` as Jackson does: strings as they are, numbers and
+/// booleans as their text (`[4870001526016]` is the code "4870001526016").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text(pub String);
+
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Text;
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Text, E> {
+                Ok(Text(value.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, value: String) -> Result<Text, E> {
+                Ok(Text(value))
+            }
+            fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Text, E> {
+                Ok(Text(value.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Text, E> {
+                Ok(Text(value.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Text, E> {
+                Ok(Text(value.to_string()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<Text, E> {
+                Ok(Text(value.to_string()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// Texts of a list, as `String`s.
+pub fn texts(list: Vec<Text>) -> Vec<String> {
+    list.into_iter().map(|Text(text)| text).collect()
+}
+
+/// What Jackson says it was expecting where serde_json met an unexpected character (§5.1's
+/// «was expecting double-quote to start field name»).
+fn expectation(serde: &str, before: &str) -> &'static str {
+    let in_object = unclosed(before).is_some_and(|(kind, _, _)| kind == "Object");
+    if serde.starts_with("key must be a string") || (serde.starts_with("trailing comma") && in_object) {
+        "was expecting double-quote to start field name"
+    } else if serde.starts_with("expected `,` or `}`") {
+        "was expecting comma to separate Object entries"
+    } else if serde.starts_with("expected `,` or `]`") {
+        "was expecting comma to separate Array entries"
+    } else if serde.starts_with("expected `:`") {
+        "was expecting a colon to separate field name and value"
+    } else {
+        "expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+    }
 }
 
 /// "invalid type: string \"x\", expected a sequence" → Jackson's "Cannot deserialize instance of
@@ -255,16 +320,34 @@ mod tests {
 
     #[test]
     fn a_stray_character_is_named_with_its_code() {
-        // §5.1: «Unexpected character (',' (code 44))».
         let text = refuse::<Vec<String>>(r#"["a",,"b"]"#);
         assert!(
             text.starts_with("JSON parse error: Unexpected character (',' (code 44)): expected a valid value"),
             "{text}"
         );
+        // Reported just past the character, where the parser stands.
         assert!(
-            text.contains("JsonParseException") && text.ends_with("line: 1, column: 6]"),
+            text.contains("JsonParseException") && text.ends_with("line: 1, column: 7]"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_comma_where_a_field_name_belongs_is_the_docs_text() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Order {
+            gtin: Option<String>,
+        }
+        // §5.1, verbatim (its Cyrillic-free part survived the doc's conversion).
+        assert_eq!(
+            refuse::<Order>("{\n    ,\"gtin\":\"1\"}"),
+            "JSON parse error: Unexpected character (',' (code 44)): was expecting double-quote to start field name; nested exception is com.fasterxml.jackson.core.JsonParseException: Unexpected character (',' (code 44)): was expecting double-quote to start field name\n at [Source: (PushbackInputStream); line: 2, column: 6]"
+        );
+        assert!(refuse::<Order>(r#"{"gtin":"1",}"#).contains("('}' (code 125)): was expecting double-quote"));
+        assert!(refuse::<Order>(r#"{"gtin":"1" "x":2}"#).contains("was expecting comma to separate Object entries"));
+        assert!(refuse::<Vec<String>>(r#"["a" "b"]"#).contains("was expecting comma to separate Array entries"));
+        assert!(refuse::<Order>(r#"{"gtin" "1"}"#).contains("was expecting a colon to separate field name and value"));
     }
 
     #[test]
@@ -286,6 +369,15 @@ mod tests {
             text.contains("out of VALUE_STRING token") && text.ends_with("column: 2]"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn numbers_and_booleans_read_as_text_but_objects_do_not() {
+        let read: Vec<Text> = serde_json::from_str(r#"["a", 4870001526016, 1.5, true]"#).unwrap();
+        assert_eq!(texts(read), ["a", "4870001526016", "1.5", "true"]);
+        let body = r#"[{"cis": "x"}]"#;
+        let error = serde_json::from_str::<Vec<Text>>(body).unwrap_err();
+        assert!(message(body.as_bytes(), &error).contains("`java.lang.String` out of START_OBJECT token"));
     }
 
     proptest::proptest! {

@@ -30,8 +30,8 @@
 //!
 //! Rows are built from the fixtures: the product (a pack's product is the unit product with the
 //! same item reference, as `/products/info` finds it), the participants' names, §9.2's package
-//! name. Both dates are the production date; `emissionType` is the fixture's, else `LOCAL` for a
-//! GTIN under Kazakhstan's GS1 prefix 487 (the demo producers are Kazakh companies). What has no
+//! name. Both dates are the production date; `emissionType` is the fixture's, else `LOCAL` (§6.4
+//! marks it required, and its examples answer LOCAL for GTINs outside Kazakhstan's prefix 487). What has no
 //! source (`lastDocId`, `tradeName`, `fullName`, `producerCountry`, pack material, the group's
 //! specific attributes) is `null`.
 
@@ -42,7 +42,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use http::{StatusCode, Uri};
+use http::Uri;
 use serde_json::{Value, json};
 
 use super::TrueApi;
@@ -137,22 +137,16 @@ fn answer(api: &TrueApi, caller: &str, raw: Option<&str>, list: List) -> Result<
         .iter()
         .filter_map(|cis| api.code(cis))
         .filter(|code| code.owner_bin == caller)
+        // One row per code, however many spellings of it (bracket forms) were asked for.
+        .filter({
+            let mut seen = std::collections::HashSet::new();
+            move |code| seen.insert(code.cis.as_str())
+        })
         .map(|code| (emitted_at(code), code, product_of(api, code)))
         .filter(|(at, code, product)| filters.matches(code, *product, *at))
         .collect();
-    if let Some(participant) = api.participant(caller) {
-        let without_contract = rows.iter().filter_map(|(_, _, product)| *product).any(|product| {
-            participant
-                .product_groups
-                .iter()
-                .any(|g| g.name == product.product_group && !g.contract)
-        });
-        if without_contract {
-            return Err(TrueApiError::Message(
-                StatusCode::FORBIDDEN,
-                "Отсутствует действующий договор по ТГ".into(),
-            ));
-        }
+    for product in rows.iter().filter_map(|(_, _, product)| *product) {
+        api.require_contract(caller, &product.product_group, false)?;
     }
     rows.sort_by(|a, b| (a.0, a.1.cis.as_str()).cmp(&(b.0, b.1.cis.as_str())));
     if page.order == Order::Desc {
@@ -316,7 +310,7 @@ fn parse<'q>(
 
 /// A date-time with zone (`2025-04-11T00:00:00.000Z`), one without (taken as UTC), or a date
 /// (its midnight, UTC).
-fn parse_instant(raw: &str) -> Option<DateTime<Utc>> {
+pub(super) fn parse_instant(raw: &str) -> Option<DateTime<Utc>> {
     if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
         return Some(at.with_timezone(&Utc));
     }
@@ -330,13 +324,21 @@ fn parse_instant(raw: &str) -> Option<DateTime<Utc>> {
 }
 
 /// The emission date the rows show and sort by: the production date (the fixtures have no other).
-fn emitted_at(code: &Code) -> DateTime<Utc> {
+pub(super) fn emitted_at(code: &Code) -> DateTime<Utc> {
     parse_instant(&code.produced_date).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// The serial: what follows `(01)`GTIN`(21)`, or the GTIN in the short tobacco form.
 fn serial(code: &Code) -> Option<&str> {
     let cis = code.cis.as_str();
+    // `(01)…(21)…`, as some codes are registered.
+    if let Some(serial) = cis
+        .strip_prefix("(01)")
+        .and_then(|rest| rest.strip_prefix(code.gtin.as_str()))
+        .and_then(|rest| rest.strip_prefix("(21)"))
+    {
+        return Some(serial);
+    }
     cis.strip_prefix("01")
         .and_then(|rest| rest.strip_prefix(code.gtin.as_str()))
         .and_then(|rest| rest.strip_prefix("21"))
@@ -345,9 +347,8 @@ fn serial(code: &Code) -> Option<&str> {
 
 /// §9.7's emission type: the fixture's, else LOCAL under Kazakhstan's GS1 prefix.
 fn emission_type(code: &Code) -> Option<String> {
-    code.emission_type
-        .clone()
-        .or_else(|| (code.gtin.get(1..4) == Some("487")).then(|| "LOCAL".to_owned()))
+    // §6.4 marks it required, and both examples answer LOCAL for a GTIN outside 487.
+    Some(code.emission_type.clone().unwrap_or_else(|| "LOCAL".to_owned()))
 }
 
 /// The product of a code: its own GTIN, else the product with the same item reference (a pack

@@ -154,6 +154,23 @@ impl TrueApi {
         self.by_gtin.get(gtin).map(|&i| &self.products[i])
     }
 
+    /// §2.1's most common 403: the caller works in `group` without a contract in force. Most
+    /// sections print «Отсутствует…»; §5.5–§5.7 print it in lower case (`lowercase`).
+    fn require_contract(&self, caller: &str, group: &str, lowercase: bool) -> Result<(), TrueApiError> {
+        let no_contract = self
+            .participant(caller)
+            .is_some_and(|p| p.product_groups.iter().any(|g| g.name == group && !g.contract));
+        if no_contract {
+            let text = if lowercase {
+                "отсутствует действующий договор по ТГ"
+            } else {
+                "Отсутствует действующий договор по ТГ"
+            };
+            return Err(TrueApiError::Message(StatusCode::FORBIDDEN, text.into()));
+        }
+        Ok(())
+    }
+
     /// The product a code of any level carries: a box's GTIN is its unit's with another
     /// indicator digit (and check digit), so the twelve digits between them name the product.
     fn product_of(&self, code: &Code) -> Option<&Product> {

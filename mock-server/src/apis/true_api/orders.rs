@@ -96,9 +96,9 @@ impl Store for Orders {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct OrderRequest {
-    gtin: Option<String>,
-    package_type: Option<String>,
-    produced_date: Option<String>,
+    gtin: Option<super::jackson::Text>,
+    package_type: Option<super::jackson::Text>,
+    produced_date: Option<super::jackson::Text>,
 }
 
 /// A GTIN-14 with a valid GS1 check digit.
@@ -126,9 +126,23 @@ pub async fn create(
         Ok(request) => request,
         Err(error) => return error.into_response(),
     };
-    let Some(gtin) = request.gtin.filter(|g| !g.trim().is_empty()) else {
+    let text = |field: Option<super::jackson::Text>| field.map(|super::jackson::Text(text)| text);
+    let (gtin, package_type, produced_date) = (
+        text(request.gtin),
+        text(request.package_type),
+        text(request.produced_date),
+    );
+    let Some(gtin) = gtin.filter(|g| !g.trim().is_empty()) else {
         return TrueApiError::bad_request("GTIN должен быть указан в параметрах запроса").into_response();
     };
+    // §5.1 lists the contract 403: an order for a group the caller has no contract in.
+    if let Some(product) = api.product(&gtin).or_else(|| {
+        let item = gtin.get(1..13)?;
+        api.products.iter().find(|p| p.gtin.get(1..13) == Some(item))
+    }) && let Err(error) = api.require_contract(&claims.inn, &product.product_group, false)
+    {
+        return error.into_response();
+    }
     let now = ctx.now();
     let uuid = ctx.namespace.rng().with(crate::platform::rng::uuid_v4);
     let mut lifecycle = Lifecycle::new(NEW, now);
@@ -136,13 +150,10 @@ pub async fn create(
         &api,
         &claims.inn,
         &gtin,
-        request.package_type.as_deref(),
-        request.produced_date.as_deref(),
+        package_type.as_deref(),
+        produced_date.as_deref(),
     );
-    let known_package = request
-        .package_type
-        .as_deref()
-        .is_none_or(|p| api.reference.is_package_type(p));
+    let known_package = package_type.as_deref().is_none_or(|p| api.reference.is_package_type(p));
     if !is_valid_gtin14(&gtin) || !known_package {
         // Accepted, then refused by validation, as the order statuses of §5.2 describe; a package
         // type outside §9.2 is refused the same way.
@@ -174,12 +185,18 @@ fn result_rows(
         .iter()
         .filter(|code| code.owner_bin == owner && code.gtin == gtin)
         .filter(|code| package_type.is_none_or(|p| p == code.package_type))
-        .filter(|code| produced_date.is_none_or(|d| d == code.produced_date))
+        // The production day, whichever of §5.1's forms it is written in.
+        .filter(|code| {
+            produced_date.is_none_or(|d| {
+                super::listv2::parse_instant(d)
+                    .is_some_and(|at| at.date_naive() == super::listv2::emitted_at(code).date_naive())
+            })
+        })
         .take(MAX_CODES)
         .map(|code| {
             json!({
                 "requestedCis": code.cis, "cis": code.cis, "code": code.cis, "status": code.status,
-                "gtin": code.gtin, "producedDate": code.produced_date, "packageType": code.package_type,
+                "gtin": code.gtin, "producedDate": code.produced_at(), "packageType": code.package_type,
                 "child": code.child, "parent": code.parent,
             })
         })

@@ -36,6 +36,11 @@ pub async fn history(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, ur
         return TrueApiError::Message(StatusCode::NOT_FOUND, "КМ не найдены".into()).into_response();
     };
     let product = api.product_of(found);
+    if let Some(product) = product
+        && let Err(error) = api.require_contract(&claims.inn, &product.product_group, false)
+    {
+        return error.into_response();
+    }
     let produced = found.produced_at();
     axum::Json(json!({
         "cis": found.cis,
@@ -81,6 +86,9 @@ pub async fn gtins(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, uri:
         (Ok(limit), Ok(page)) => (limit, page),
         (Err(error), _) | (_, Err(error)) => return error.into_response(),
     };
+    if let Err(error) = api.require_contract(&claims.inn, group, false) {
+        return error.into_response();
+    }
     let all: Vec<&str> = api
         .products
         .iter()
@@ -174,6 +182,9 @@ pub async fn product_info(State(api): State<Arc<TrueApi>>, Caller(claims): Calle
     let Some((code, index, product)) = product else {
         return TrueApiError::Message(StatusCode::NOT_FOUND, "Продукт не найден".into()).into_response();
     };
+    if let Err(error) = api.require_contract(&claims.inn, &product.product_group, false) {
+        return error.into_response();
+    }
     axum::Json(json!({
         "id": index + 1,
         "name": product.name,
