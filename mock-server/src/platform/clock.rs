@@ -49,6 +49,22 @@ pub struct Clock {
 /// The largest single move accepted by [`Clock::advance`] (100 years), so arithmetic never overflows.
 pub const MAX_ADVANCE_SECONDS: u64 = 100 * 365 * 24 * 3600;
 
+/// The latest instant a namespace clock reaches (the end of year 9999): advancing further stops
+/// there, so no date arithmetic on namespace time can overflow.
+pub fn latest() -> DateTime<Utc> {
+    DateTime::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// `at` plus `seconds`, or the end of representable time when that overflows: a deadline so far
+/// away is never reached, whatever the configuration says.
+pub fn saturating_after(at: DateTime<Utc>, seconds: u64) -> DateTime<Utc> {
+    i64::try_from(seconds)
+        .ok()
+        .and_then(TimeDelta::try_seconds)
+        .and_then(|delta| at.checked_add_signed(delta))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 impl Clock {
     pub fn new(start: ClockStart) -> Self {
         let state = Self::initial(&start);
@@ -84,6 +100,10 @@ impl Clock {
     /// Move time forward by `seconds` (at most [`MAX_ADVANCE_SECONDS`]).
     pub fn advance(&self, delta: TimeDelta) {
         let mut state = self.lock();
+        let real = real_now();
+        // Never past the end of year 9999, however often time is moved.
+        let room = latest() - (real + state.offset).max(state.frozen_at.unwrap_or(real + state.offset));
+        let delta = delta.min(room).max(TimeDelta::zero());
         state.offset += delta;
         if let Some(at) = state.frozen_at.as_mut() {
             *at += delta;
@@ -140,6 +160,24 @@ impl Store for Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn advancing_stops_at_the_end_of_year_9999() {
+        let clock = Clock::new(ClockStart::default());
+        for _ in 0..200 {
+            clock.advance(TimeDelta::seconds(MAX_ADVANCE_SECONDS as i64));
+        }
+        // Real time still runs on from there (harmlessly: chrono goes to year 262143).
+        let now = clock.now();
+        assert!(
+            now > latest() - TimeDelta::days(1) && now < latest() + TimeDelta::hours(1),
+            "{now}"
+        );
+        assert_eq!(saturating_after(clock.now(), u64::MAX), DateTime::<Utc>::MAX_UTC);
+        clock.freeze(None);
+        clock.advance(TimeDelta::seconds(MAX_ADVANCE_SECONDS as i64));
+        assert!(clock.now() <= latest() + TimeDelta::hours(1));
+    }
 
     #[test]
     fn advance_moves_a_frozen_clock_exactly() {

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::store::Store;
@@ -117,7 +117,7 @@ impl Lifecycle {
                 Trigger::Immediate => Some(self.entered_at),
                 Trigger::AfterPolls(n) => (self.polls >= n).then_some(now),
                 Trigger::AfterSeconds(secs) => {
-                    let due = self.entered_at + TimeDelta::seconds(secs.min(i64::MAX as u64 / 1000) as i64);
+                    let due = super::clock::saturating_after(self.entered_at, secs);
                     (due <= now).then_some(due)
                 }
             };
@@ -173,7 +173,21 @@ impl Store for TransitionOverrides {
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeDelta;
+
     use super::*;
+
+    #[test]
+    fn a_delay_beyond_the_calendar_is_never_due_and_never_panics() {
+        let rules = [rule("pending", "complete", Trigger::AfterSeconds(u64::MAX))];
+        let mut object = Lifecycle::new("pending", t0());
+        assert_eq!(
+            object.settle(&rules, DateTime::<Utc>::MAX_UTC - TimeDelta::seconds(1)),
+            "pending"
+        );
+        let rules = [rule("pending", "complete", Trigger::AfterSeconds(9_000_000_000_000))];
+        assert_eq!(object.settle(&rules, t0() + TimeDelta::days(365)), "pending");
+    }
 
     fn rule(from: &str, to: &str, trigger: Trigger) -> TransitionRule {
         TransitionRule {

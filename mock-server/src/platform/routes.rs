@@ -111,13 +111,21 @@ pub enum Classified<'a> {
 
 /// Classify `method path?query` against `routes`.
 pub fn classify<'a>(routes: &'a [RouteSpec], method: &Method, path: &str, query: &str) -> Classified<'a> {
-    // The common case first, without allocating: a route of this method and path.
-    if let Some(route) = routes.iter().find(|r| r.method == *method && r.path_matches(path))
+    // The common case first, without allocating: a route of this method and path, a literal
+    // one before a templated one (`/invitations/outgoing` is not `/invitations/{id}`), as routers
+    // match.
+    let hit = |templated: bool| {
+        routes
+            .iter()
+            .find(|r| r.templated == templated && r.method == *method && r.path_matches(path))
+    };
+    if let Some(route) = hit(false).or_else(|| hit(true))
         && route.missing_parameter(query).is_none()
     {
         return Classified::Matched(route);
     }
-    let same_path: Vec<&RouteSpec> = routes.iter().filter(|r| r.path_matches(path)).collect();
+    let mut same_path: Vec<&RouteSpec> = routes.iter().filter(|r| r.path_matches(path)).collect();
+    same_path.sort_by_key(|r| r.templated);
     if let Some(route) = same_path.iter().find(|r| r.method == *method) {
         return match route.missing_parameter(query) {
             None => Classified::Matched(route),
@@ -153,6 +161,18 @@ mod tests {
         RouteSpec::get("a", "/data/passport/card", &[&["apikey"], &["number", "id"]]),
         RouteSpec::get("b", "/items/{id}", &[]),
     ];
+
+    #[test]
+    fn a_literal_route_wins_over_a_template_listed_first() {
+        const ROUTES: &[RouteSpec] = &[
+            RouteSpec::get("a", "/invitations/{id}", &[]),
+            RouteSpec::get("a", "/invitations/outgoing", &[]),
+        ];
+        let hit = classify(ROUTES, &Method::GET, "/invitations/outgoing", "");
+        assert!(matches!(hit, Classified::Matched(r) if r.path == "/invitations/outgoing"));
+        let hit = classify(ROUTES, &Method::GET, "/invitations/42", "");
+        assert!(matches!(hit, Classified::Matched(r) if r.path == "/invitations/{id}"));
+    }
 
     #[test]
     fn matches_with_required_parameters() {

@@ -92,15 +92,15 @@ pub async fn block(
 ) -> Result<Response, AstralError> {
     let (inn, kpp) = inn_kpp(&headers, &body)?;
     let mut world = api.world(&ctx.namespace, &ctx.platform, false);
-    let mut targets = named(&api, &world, &inn, kpp.as_deref());
+    let targets = named(&api, &world, &inn, kpp.as_deref());
     if targets.is_empty() {
         return Err(AstralError::not_found(format!(
             "Организация с ИНН {inn}{} не найдена.",
             kpp.as_deref().map(|kpp| format!(" и КПП {kpp}")).unwrap_or_default()
         )));
     }
-    targets.retain(|org| *org != caller.id);
-    if targets.is_empty() {
+    // One's own ИНН names oneself, at whichever operator the box is.
+    if targets.contains(&caller.id) || api.organization(&world, &caller.id).is_some_and(|own| own.inn == inn) {
         return Err(AstralError::bad_request("Нельзя заблокировать свою организацию."));
     }
     world.block(&caller.id, &targets, ctx.now());

@@ -140,6 +140,10 @@ pub fn render(format: ErrorFormat, status: StatusCode, detail: &str) -> Response
 
 /// Layer on every Astral route: re-renders [`AstralError`]s as problem details when configured.
 pub async fn render_errors(State(format): State<ErrorFormat>, request: Request, next: Next) -> Response {
+    // The doc has GET methods, not HEAD ones (axum would answer HEAD through GET).
+    if request.method() == http::Method::HEAD {
+        return AstralError::not_found("Метод с указанным адресом не найден.").render(format);
+    }
     let response = next.run(request).await;
     match (format, response.extensions().get::<Detail>()) {
         (ErrorFormat::ProblemDetails, Some(Detail(detail))) => render(format, response.status(), detail),

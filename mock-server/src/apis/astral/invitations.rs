@@ -47,8 +47,15 @@ pub async fn send(
     let recipient = api
         .organizations(&world)
         .find(|org| org.global_id.eq_ignore_ascii_case(global_id.trim()))
-        .map(|org| org.id.clone())
         .ok_or_else(|| AstralError::bad_request(format!("Участник ЭДО с ИдЭДО {global_id:?} не найден.")))?;
+    // The same ИНН and КПП at another operator is the same organisation: still oneself.
+    if api
+        .organization(&world, &caller.id)
+        .is_some_and(|own| own.inn == recipient.inn && own.kpp == recipient.kpp)
+    {
+        return Err(AstralError::bad_request("Нельзя отправить приглашение самому себе."));
+    }
+    let recipient = recipient.id.clone();
     let id = ctx.namespace.rng().with(uuid_v4);
     let invitation = world.invite(&caller.id, &recipient, ctx.now(), id)?;
     Ok(super::json_ok(invitation.id.clone()))

@@ -205,6 +205,13 @@ pub fn build(config: &AstralConfig, fixtures: &FixtureSource) -> Result<super::B
         .route("/api/v1/counterparties/globalIds", get(directory::global_ids))
         .route("/api/v1/counterparties/contacts", get(contacts::list))
         .route("/api/v1/counterparties/contacts/{id}", delete(contacts::remove))
+        // `contacts` as a counterpart id: the router takes the literal segment first, so these
+        // are spelled out to reach the id check (400), as every other id that is no GUID does.
+        .route(
+            "/api/v1/counterparties/contacts/contact",
+            put(contacts::replace_card).patch(contacts::merge_card),
+        )
+        .route("/api/v1/counterparties/contacts/departments", get(departments::list))
         .route(
             "/api/v1/counterparties/{id}/contact",
             put(contacts::replace_card).patch(contacts::merge_card),

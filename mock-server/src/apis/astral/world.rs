@@ -430,12 +430,21 @@ impl State {
         &mut self.cards[index]
     }
 
-    /// Add an abonent (admin). The caller checked that it is none yet.
+    /// Add an abonent (admin). The caller checked that it is none yet. Invitations already sent
+    /// to an organisation whose registration is now pending wait for it, as new ones would
+    /// (Deferred, L988).
     pub fn add_abonent(&mut self, id: String, token: String, registration: Registration, now: DateTime<Utc>) {
         let state = match registration {
             Registration::Pending => PENDING,
             Registration::Complete => COMPLETE,
         };
+        if matches!(registration, Registration::Pending) {
+            for invitation in &mut self.invitations {
+                if invitation.recipient == id && invitation.status == Status::Sent {
+                    invitation.status = Status::Deferred;
+                }
+            }
+        }
         self.abonents.push(Abonent {
             id,
             token,
@@ -555,6 +564,20 @@ mod tests {
         assert_eq!(state.reject(B, "i1").unwrap_err().status, 400);
         // After a rejection the pair may try again.
         state.invite(B, A, t0(), "i2".into()).unwrap();
+    }
+
+    #[test]
+    fn an_organisation_added_as_pending_defers_what_was_already_sent_to_it() {
+        let world = world();
+        let mut state = world.open(&rules(), t0(), true);
+        let newcomer = "0b1c2d3e-4f5a-4b6c-9d7e-8f9a0b1c2d3e";
+        assert_eq!(
+            state.invite(A, newcomer, t0(), "i1".into()).unwrap().status,
+            Status::Sent
+        );
+        state.add_abonent(newcomer.into(), "t".into(), Registration::Pending, t0());
+        assert_eq!(state.invitations[0].status, Status::Deferred);
+        assert_eq!(state.accept(newcomer, "i1", ids()).unwrap_err().status, 400);
     }
 
     #[test]

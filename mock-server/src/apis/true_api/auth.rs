@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use http::{HeaderMap, StatusCode};
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
@@ -19,6 +19,7 @@ use serde_json::json;
 
 use super::error::{NOT_FOUND_URL, TrueApiError};
 use super::{AuthState, Strictness, TrueApi};
+use crate::platform::clock::saturating_after;
 use crate::platform::error::AdminError;
 use crate::platform::{Platform, RequestContext};
 
@@ -65,8 +66,8 @@ pub async fn key(State(api): State<Arc<TrueApi>>, ctx: RequestContext) -> Respon
     let mut challenges = lock(&state.challenges);
     // Expired challenges can never be used: drop them now and then, so the map stays small.
     if challenges.len() >= 1024 {
-        let ttl = TimeDelta::seconds(api.config.challenge_ttl_secs.min(i64::MAX as u64 / 1000) as i64);
-        challenges.retain(|_, challenge| now < challenge.issued_at + ttl);
+        let ttl = api.config.challenge_ttl_secs;
+        challenges.retain(|_, challenge| now < saturating_after(challenge.issued_at, ttl));
     }
     challenges.insert(
         uuid.clone(),
@@ -130,8 +131,7 @@ fn sign_in(api: &TrueApi, ctx: &RequestContext, body: &Bytes) -> Result<Response
                 request.uuid
             )));
         }
-        let ttl = TimeDelta::seconds(api.config.challenge_ttl_secs.min(i64::MAX as u64 / 1000) as i64);
-        if now >= challenge.issued_at + ttl {
+        if now >= saturating_after(challenge.issued_at, api.config.challenge_ttl_secs) {
             return Err(TrueApiError::bad_request(format!(
                 "Срок действия случайных данных {} истёк",
                 request.uuid
@@ -194,7 +194,7 @@ fn mint(
     participant: &super::data::Participant,
     now: DateTime<Utc>,
 ) -> Result<(String, DateTime<Utc>), TrueApiError> {
-    let expires = now + TimeDelta::seconds(api.config.token_lifetime_secs.min(i64::MAX as u64 / 1000) as i64);
+    let expires = saturating_after(now, api.config.token_lifetime_secs);
     let claims = Claims {
         inn: participant.bin.clone(),
         pid: participant.pid,
