@@ -50,7 +50,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn empty() -> anyhow::Result<Self> {
+    pub fn empty() -> anyhow::Result<Self> {
         Ok(Self {
             ok: 0,
             errors: 0,
@@ -65,6 +65,13 @@ impl Outcome {
         self.latency_us
             .add(&other.latency_us)
             .context("cannot merge latency histograms")
+    }
+
+    /// Add another run of the same target: its answers, latencies and wall time.
+    pub fn absorb(&mut self, other: &Outcome) -> anyhow::Result<()> {
+        self.merge(other)?;
+        self.elapsed += other.elapsed;
+        Ok(())
     }
 
     pub fn requests_per_sec(&self) -> f64 {

@@ -87,6 +87,11 @@ pub struct BenchArgs {
     /// Seconds of load before each measurement, not counted.
     #[arg(long, default_value_t = 1)]
     warmup_secs: u64,
+    /// Each bare baseline and the mock rows compared with it take turns this many times, each turn
+    /// a share of `--duration-secs`, so a slow stretch of the shared machine falls on both sides
+    /// of a ratio instead of on one.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    rounds: u32,
     /// Also send this many ЕКТРУ requests to the mock, sampling its RSS every tenth of them.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     requests: Option<u64>,
@@ -301,13 +306,31 @@ async fn measure_all(servers: &Servers, args: &BenchArgs) -> anyhow::Result<Vec<
     let namespaced_name = format!("mock ЕКТРУ, {} namespace{plural}", args.connections);
     let (mock, bare) = (&servers.mock, &servers.bare);
 
-    let bare_ektru = measure("bare axum, ЕКТРУ bytes", bare, ektru.clone(), args).await?;
-    let mock_ektru = measure("mock ЕКТРУ passport/list", mock, ektru, args).await?;
-    let mock_namespaced = measure(&namespaced_name, mock, namespaced, args).await?;
-    let bare_alta = measure("bare axum, Alta bytes", bare, alta.clone(), args).await?;
-    let mock_alta = measure("mock Alta search", mock, alta, args).await?;
-    let bare_true_api = measure("bare axum, True API bytes", bare, true_api.clone(), args).await?;
-    let mock_true_api = measure("mock True API cises/info", mock, true_api, args).await?;
+    let [bare_ektru, mock_ektru, mock_namespaced] = measure_in_turns(
+        [
+            ("bare axum, ЕКТРУ bytes", bare, ektru.clone()),
+            ("mock ЕКТРУ passport/list", mock, ektru),
+            (namespaced_name.as_str(), mock, namespaced),
+        ],
+        args,
+    )
+    .await?;
+    let [bare_alta, mock_alta] = measure_in_turns(
+        [
+            ("bare axum, Alta bytes", bare, alta.clone()),
+            ("mock Alta search", mock, alta),
+        ],
+        args,
+    )
+    .await?;
+    let [bare_true_api, mock_true_api] = measure_in_turns(
+        [
+            ("bare axum, True API bytes", bare, true_api.clone()),
+            ("mock True API cises/info", mock, true_api),
+        ],
+        args,
+    )
+    .await?;
 
     Ok(vec![
         bare_ektru.row(None),
@@ -320,31 +343,50 @@ async fn measure_all(servers: &Servers, args: &BenchArgs) -> anyhow::Result<Vec<
     ])
 }
 
-/// Warm up, then measure one target, reading the server's CPU time around the measured part.
-async fn measure(
-    target: &str,
-    server: &ServerProcess,
-    probes: Vec<Probe>,
+/// Warm each target up, then measure them in turns, `--rounds` times, each turn a share of
+/// `--duration-secs`, reading the server's CPU time around each measured turn.
+async fn measure_in_turns<const N: usize>(
+    targets: [(&str, &ServerProcess, Vec<Probe>); N],
     args: &BenchArgs,
-) -> anyhow::Result<Measurement> {
-    eprintln!("measuring {target} …");
-    let load = Load {
-        addr: server.addr,
-        probes,
-        connections: args.connections as usize,
-    };
-    if args.warmup_secs > 0 {
-        load::run(&load, Budget::For(Duration::from_secs(args.warmup_secs))).await?;
+) -> anyhow::Result<[Measurement; N]> {
+    let loads: Vec<(&str, &ServerProcess, Load)> = targets
+        .into_iter()
+        .map(|(name, server, probes)| {
+            let load = Load {
+                addr: server.addr,
+                probes,
+                connections: args.connections as usize,
+            };
+            (name, server, load)
+        })
+        .collect();
+    let mut measured = Vec::with_capacity(N);
+    for (name, server, load) in &loads {
+        eprintln!("warming up {name} …");
+        if args.warmup_secs > 0 {
+            load::run(load, Budget::For(Duration::from_secs(args.warmup_secs))).await?;
+        }
+        measured.push(Measurement {
+            target: (*name).to_owned(),
+            outcome: Outcome::empty()?,
+            server_cpu: Duration::ZERO,
+            rss_mb_after: server.rss_mb()?,
+        });
     }
-    let cpu_before = server.cpu_time()?;
-    let outcome = load::run(&load, Budget::For(Duration::from_secs(args.duration_secs))).await?;
-    let server_cpu = server.cpu_time()?.saturating_sub(cpu_before);
-    Ok(Measurement {
-        target: target.to_owned(),
-        outcome,
-        server_cpu,
-        rss_mb_after: server.rss_mb()?,
-    })
+    let turn = Duration::from_secs(args.duration_secs) / args.rounds;
+    for round in 1..=args.rounds {
+        for ((name, server, load), measurement) in loads.iter().zip(&mut measured) {
+            eprintln!("measuring {name} (turn {round} of {}) …", args.rounds);
+            let cpu_before = server.cpu_time()?;
+            let outcome = load::run(load, Budget::For(turn)).await?;
+            measurement.server_cpu += server.cpu_time()?.saturating_sub(cpu_before);
+            measurement.outcome.absorb(&outcome)?;
+            measurement.rss_mb_after = server.rss_mb()?;
+        }
+    }
+    measured
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("one measurement per target"))
 }
 
 /// Send `total` ЕКТРУ requests to the mock in ten stretches, sampling its RSS after each.
@@ -378,10 +420,10 @@ async fn flatness(mock: &ServerProcess, connections: u32, total: u64) -> anyhow:
 fn setup_line(args: &BenchArgs) -> String {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     format!(
-        "mock-server bench: {} keep-alive connections per target, {} s warm-up then {} s measured; \
-         {cpus} CPUs shared by the servers and this load generator; req/s counts 2xx answers; \
-         server CPU from /proc at 100 ticks/s",
-        args.connections, args.warmup_secs, args.duration_secs
+        "mock-server bench: {} keep-alive connections per target, {} s warm-up then {} s measured \
+         in {} turns taken with the targets compared; {cpus} CPUs shared by the servers and this load \
+         generator; req/s counts 2xx answers; server CPU from /proc at 100 ticks/s",
+        args.connections, args.warmup_secs, args.duration_secs, args.rounds
     )
 }
 
