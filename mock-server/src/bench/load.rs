@@ -173,3 +173,28 @@ async fn connection_loop(addr: SocketAddr, probe: Probe, stop: Stop) -> anyhow::
     }
     Ok(outcome)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn turns_add_up_to_one_outcome() {
+        let mut total = Outcome::empty().unwrap();
+        for (ok, errors, ms, latency) in [(100, 1, 500, 200), (300, 0, 1500, 400)] {
+            let mut turn = Outcome::empty().unwrap();
+            turn.ok = ok;
+            turn.errors = errors;
+            turn.elapsed = Duration::from_millis(ms);
+            turn.latency_us.record(latency).unwrap();
+            total.absorb(&turn).unwrap();
+        }
+        assert_eq!(
+            (total.ok, total.errors, total.elapsed),
+            (400, 1, Duration::from_secs(2))
+        );
+        assert_eq!(total.requests_per_sec(), 200.0);
+        assert_eq!(total.latency_us.len(), 2);
+        assert!(total.max_ms() >= 0.4);
+    }
+}
