@@ -48,7 +48,21 @@ impl Call<'_> {
     }
 
     fn ok(&self, body: impl Serialize) -> Response {
-        let mut response = Json(body).into_response();
+        self.ok_sized(body, 0)
+    }
+
+    /// [`Self::ok`] written into a buffer of about `capacity` bytes (axum's `Json` starts at 128
+    /// and grows, copying the body on the way).
+    fn ok_sized(&self, body: impl Serialize, capacity: usize) -> Response {
+        let mut buffer = Vec::with_capacity(capacity.max(128));
+        let mut response = match serde_json::to_writer(&mut buffer, &body) {
+            Ok(()) => (
+                [(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                buffer,
+            )
+                .into_response(),
+            Err(_) => Json(body).into_response(),
+        };
         if let Ok(value) = HeaderValue::from_str(&self.usage) {
             response.headers_mut().insert(USAGE_HEADER, value);
         }
@@ -308,15 +322,20 @@ fn list(api: &Ektru, call: &Call<'_>, query: &QueryParams) -> Result<Response, E
             "Паспорта по заданным фильтрам не найдены",
         ));
     }
-    Ok(call.ok(ListBody {
-        apiversion: 1,
-        result: ListResult {
-            filter: FilterEcho(&filters.given),
-            pagination: Pagination { offset, limit },
-            pass_count: page.len(),
-            pass_list: page,
+    // The items are already serialized; the envelope and the filter echo add a little.
+    let capacity = page.iter().map(|item| item.get().len() + 1).sum::<usize>() + 256;
+    Ok(call.ok_sized(
+        ListBody {
+            apiversion: 1,
+            result: ListResult {
+                filter: FilterEcho(&filters.given),
+                pagination: Pagination { offset, limit },
+                pass_count: page.len(),
+                pass_list: page,
+            },
         },
-    }))
+        capacity,
+    ))
 }
 
 /// `GET /data/passport/card`.
