@@ -86,12 +86,10 @@ impl<'a> TreeQuery<'a> {
         let group = query.non_empty("pg");
         match group {
             None if group_required => return Err(TrueApiError::bad_request("Отсутствует обязательный параметр: pg")),
-            Some(group) if api.reference.group(group).is_none() => {
-                return Err(TrueApiError::bad_request(format!(
-                    "Could not determine product group by name '{group}'"
-                )));
+            Some(group) => {
+                api.known_group(group)?;
             }
-            _ => {}
+            None => {}
         }
         let number = |name: &str, default: usize| match query.non_empty(name) {
             None => Ok(default),

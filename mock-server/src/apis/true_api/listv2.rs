@@ -142,7 +142,7 @@ fn answer(api: &TrueApi, caller: &str, raw: Option<&str>, list: List) -> Result<
             let mut seen = std::collections::HashSet::new();
             move |code| seen.insert(code.cis.as_str())
         })
-        .map(|code| (emitted_at(code), code, product_of(api, code)))
+        .map(|code| (emitted_at(code), code, api.product_of(code)))
         .filter(|(at, code, product)| filters.matches(code, *product, *at))
         .collect();
     for product in rows.iter().filter_map(|(_, _, product)| *product) {
@@ -349,15 +349,6 @@ fn serial(code: &Code) -> Option<&str> {
 fn emission_type(code: &Code) -> Option<String> {
     // §6.4 marks it required, and both examples answer LOCAL for a GTIN outside 487.
     Some(code.emission_type.clone().unwrap_or_else(|| "LOCAL".to_owned()))
-}
-
-/// The product of a code: its own GTIN, else the product with the same item reference (a pack
-/// of units differs only in the indicator digit and the check digit).
-fn product_of<'a>(api: &'a TrueApi, code: &Code) -> Option<&'a Product> {
-    api.product(&code.gtin).or_else(|| {
-        let reference = code.gtin.get(1..13)?;
-        api.products.iter().find(|p| p.gtin.get(1..13) == Some(reference))
-    })
 }
 
 fn row(api: &TrueApi, code: &Code, product: Option<&Product>, at: DateTime<Utc>, list: List) -> Value {

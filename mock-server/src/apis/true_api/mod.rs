@@ -171,13 +171,24 @@ impl TrueApi {
         Ok(())
     }
 
-    /// The product a code of any level carries: a box's GTIN is its unit's with another
-    /// indicator digit (and check digit), so the twelve digits between them name the product.
+    /// The product a GTIN of any package level carries, with its position in the catalogue: a
+    /// box's GTIN is its unit's with another indicator digit (and check digit), so the twelve
+    /// digits between them name the product.
+    fn product_for_gtin(&self, gtin: &str) -> Option<(usize, &Product)> {
+        let index = self.by_gtin.get(gtin).or_else(|| self.by_item.get(gtin.get(1..13)?))?;
+        Some((*index, &self.products[*index]))
+    }
+
+    /// The product a code of any level carries (see [`Self::product_for_gtin`]).
     fn product_of(&self, code: &Code) -> Option<&Product> {
-        self.product(&code.gtin).or_else(|| {
-            let item = code.gtin.get(1..13)?;
-            self.by_item.get(item).map(|&i| &self.products[i])
-        })
+        self.product_for_gtin(&code.gtin).map(|(_, product)| product)
+    }
+
+    /// `pg`'s product group of §9.1; an unknown name is §6.1's 400.
+    fn known_group(&self, code: &str) -> Result<&reference::ProductGroupRef, TrueApiError> {
+        self.reference
+            .group(code)
+            .ok_or_else(|| TrueApiError::bad_request(format!("Could not determine product group by name '{code}'")))
     }
 }
 

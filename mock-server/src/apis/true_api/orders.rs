@@ -136,10 +136,8 @@ pub async fn create(
         return TrueApiError::bad_request("GTIN должен быть указан в параметрах запроса").into_response();
     };
     // §5.1 lists the contract 403: an order for a group the caller has no contract in.
-    if let Some(product) = api.product(&gtin).or_else(|| {
-        let item = gtin.get(1..13)?;
-        api.products.iter().find(|p| p.gtin.get(1..13) == Some(item))
-    }) && let Err(error) = api.require_contract(&claims.inn, &product.product_group, false)
+    if let Some((_, product)) = api.product_for_gtin(&gtin)
+        && let Err(error) = api.require_contract(&claims.inn, &product.product_group, false)
     {
         return error.into_response();
     }

@@ -70,9 +70,8 @@ pub async fn gtins(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, uri:
         return TrueApiError::bad_request("Отсутствует обязательный параметр: pg").into_response();
     };
     // §9.1: the supported product groups.
-    if api.reference.group(group).is_none() {
-        return TrueApiError::bad_request(format!("Could not determine product group by name '{group}'"))
-            .into_response();
+    if let Err(error) = api.known_group(group) {
+        return error.into_response();
     }
     let number = |name: &str, default: usize, max: usize| -> Result<usize, TrueApiError> {
         match query.non_empty(name) {
@@ -171,13 +170,8 @@ pub async fn product_info(State(api): State<Arc<TrueApi>>, Caller(claims): Calle
     }
     let code = api.code(cis).filter(|code| code.owner_bin == claims.inn);
     let product = code.and_then(|code| {
-        let unit_gtin = if code.package_type == "UNIT" {
-            code.gtin.clone()
-        } else {
-            format!("0{}", &code.gtin[1..])
-        };
-        let index = api.products.iter().position(|p| p.gtin[..13] == unit_gtin[..13])?;
-        Some((code, index, &api.products[index]))
+        let (index, product) = api.product_for_gtin(&code.gtin)?;
+        Some((code, index, product))
     });
     let Some((code, index, product)) = product else {
         return TrueApiError::Message(StatusCode::NOT_FOUND, "Продукт не найден".into()).into_response();
