@@ -254,13 +254,7 @@ proptest! {
     ) {
         let harness = Harness::new();
         runtime().block_on(async {
-            let token = harness
-                .admin(http::Method::POST, "/__admin/true-api/tokens", Some(serde_json::json!({"participant": "190440001237"})))
-                .await
-                .json()["token"]
-                .as_str()
-                .unwrap()
-                .to_owned();
+            let token = harness.true_api_token("190440001237").await;
             let id = serde_urlencoded::to_string([("v", id)]).unwrap()[2..].replace('+', "%20");
             let uri = format!("/api/v3/true-api{}?{query}", path.replace("{id}", &id));
             let request = Request::builder()

@@ -97,6 +97,23 @@ impl Harness {
         self.admin(Method::POST, uri, Some(body)).await
     }
 
+    /// A True API token for participant `bin` in the default namespace, minted by the admin API.
+    pub async fn true_api_token(&self, bin: &str) -> String {
+        self.true_api_token_in("default", bin).await
+    }
+
+    /// A True API token for participant `bin` in namespace `ns`.
+    pub async fn true_api_token_in(&self, ns: &str, bin: &str) -> String {
+        let minted = self
+            .post(
+                &format!("/__admin/true-api/tokens?ns={ns}"),
+                json!({"participant": bin}),
+            )
+            .await;
+        assert_eq!(minted.status, StatusCode::OK, "{}", minted.text());
+        minted.json()["token"].as_str().unwrap().to_owned()
+    }
+
     /// Serve on a real loopback socket; returns the base URL. The server stops with the test.
     pub async fn serve(&self) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

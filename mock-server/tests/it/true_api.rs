@@ -324,13 +324,6 @@ async fn accept_without_json_is_406_with_an_empty_body_and_huge_bodies_are_413()
     assert_eq!(big.json(), json!({"error_message": "Слишком большой запрос"}));
 }
 
-async fn token_for(harness: &Harness, bin: &str) -> String {
-    let minted = harness
-        .post("/__admin/true-api/tokens", json!({"participant": bin}))
-        .await;
-    minted.json()["token"].as_str().unwrap().to_owned()
-}
-
 async fn post_with_token(harness: &Harness, uri: &str, token: &str, body: Value) -> crate::support::Reply {
     harness
         .send(
@@ -347,7 +340,7 @@ async fn post_with_token(harness: &Harness, uri: &str, token: &str, body: Value)
 async fn an_async_order_moves_through_its_lifecycle_on_polls_and_the_clock() {
     let harness = Harness::new();
     harness.post("/__admin/clock/freeze", json!({})).await;
-    let token = token_for(&harness, "190440001237").await;
+    let token = harness.true_api_token("190440001237").await;
     let created = post_with_token(
         &harness,
         &format!("{BASE}/cises/my"),
@@ -381,7 +374,7 @@ async fn an_async_order_moves_through_its_lifecycle_on_polls_and_the_clock() {
     );
 
     // Another participant does not see it; the result expires after an hour of clock time.
-    let other = token_for(&harness, "210540004569").await;
+    let other = harness.true_api_token("210540004569").await;
     assert_eq!(
         with_token(&harness, &format!("{BASE}/cises/orders/{uuid}/status"), &other)
             .await
@@ -400,7 +393,7 @@ async fn an_async_order_moves_through_its_lifecycle_on_polls_and_the_clock() {
 #[tokio::test]
 async fn order_errors_and_overridden_transitions() {
     let harness = Harness::new();
-    let token = token_for(&harness, "190440001237").await;
+    let token = harness.true_api_token("190440001237").await;
     let missing = post_with_token(
         &harness,
         &format!("{BASE}/cises/my"),
@@ -503,7 +496,7 @@ fn cis_where(predicate: impl Fn(&Value) -> bool) -> Vec<String> {
 #[tokio::test]
 async fn cises_info_shows_owners_their_codes_and_masks_the_rest() {
     let harness = Harness::new();
-    let producer = token_for(&harness, "190440001237").await;
+    let producer = harness.true_api_token("190440001237").await;
     let own = cis_where(|c| c["owner_bin"] == "190440001237" && c["gtin"] == "04870001526016");
     let sold = cis_where(|c| c["owner_bin"] == "850101400120" && c["gtin"] == "04870001526016");
     let url = format!("{BASE}/cises/info");
@@ -536,7 +529,7 @@ async fn cises_info_shows_owners_their_codes_and_masks_the_rest() {
     // Owning none of them: an empty array (changelog 2.x).
     let only_sold = post_with_token(&harness, &url, &producer, json!([sold[0]])).await;
     assert_eq!(only_sold.json(), json!([]));
-    let retailer = token_for(&harness, "850101400120").await;
+    let retailer = harness.true_api_token("850101400120").await;
     let retail = post_with_token(&harness, &url, &retailer, json!([sold[0]]))
         .await
         .json();
@@ -546,7 +539,7 @@ async fn cises_info_shows_owners_their_codes_and_masks_the_rest() {
 #[tokio::test]
 async fn cises_info_errors() {
     let harness = Harness::new();
-    let producer = token_for(&harness, "190440001237").await;
+    let producer = harness.true_api_token("190440001237").await;
     let url = format!("{BASE}/cises/info");
     let empty = post_with_token(&harness, &url, &producer, json!([])).await;
     assert_eq!(empty.json(), json!({"error_message": "В запросе не указан ни один КМ"}));
@@ -580,7 +573,7 @@ async fn cises_info_errors() {
 #[tokio::test]
 async fn cises_history_answers_the_owners_codes() {
     let harness = Harness::new();
-    let producer = token_for(&harness, "190440001237").await;
+    let producer = harness.true_api_token("190440001237").await;
     let own = cis_where(|c| c["owner_bin"] == "190440001237" && c["gtin"] == "04870001526016");
     let sold = cis_where(|c| c["owner_bin"] == "850101400120");
     let history = |code: &str| {
@@ -606,7 +599,7 @@ async fn cises_history_answers_the_owners_codes() {
 #[tokio::test]
 async fn product_gtin_pages_the_callers_products() {
     let harness = Harness::new();
-    let producer = token_for(&harness, "190440001237").await;
+    let producer = harness.true_api_token("190440001237").await;
     let page = |query: &str| format!("{BASE}/product/gtin?{query}");
     let all = with_token(&harness, &page("pg=milk"), &producer).await.json();
     assert_eq!(all, json!({"gtins": ["04870001526016", "04870002979712"], "total": 2}));
@@ -659,7 +652,7 @@ async fn expired_challenges_are_pruned_so_the_store_stays_bounded() {
 #[tokio::test]
 async fn cises_list_takes_repeated_values_and_answers_the_callers_codes() {
     let harness = Harness::new();
-    let producer = token_for(&harness, "190440001237").await;
+    let producer = harness.true_api_token("190440001237").await;
     let own = cis_where(|c| c["owner_bin"] == "190440001237" && c["gtin"] == "04870001526016");
     let sold = cis_where(|c| c["owner_bin"] == "850101400120");
     let url = format!("{BASE}/cises/list?values={}&values={}&values=unknown", own[0], sold[0]);
@@ -691,7 +684,7 @@ async fn cises_list_takes_repeated_values_and_answers_the_callers_codes() {
 #[tokio::test]
 async fn products_info_describes_the_product_behind_a_code() {
     let harness = Harness::new();
-    let producer = token_for(&harness, "190440001237").await;
+    let producer = harness.true_api_token("190440001237").await;
     let unit = cis_where(|c| c["owner_bin"] == "190440001237" && c["gtin"] == "04870001526016");
     let boxes = cis_where(|c| c["owner_bin"] == "190440001237" && c["package_type"] == "LEVEL1");
     let info = |cis: &str| format!("{BASE}/products/info?cis={cis}");
@@ -705,7 +698,7 @@ async fn products_info_describes_the_product_behind_a_code() {
     assert_eq!(pack["innerUnitCount"], 3);
     let bad = with_token(&harness, &info("garbage"), &producer).await;
     assert_eq!(bad.json(), json!({"error_message": "Неверный формат КМ"}));
-    let other = token_for(&harness, "210540004569").await;
+    let other = harness.true_api_token("210540004569").await;
     let foreign = with_token(&harness, &info(&unit[0]), &other).await;
     assert_eq!(foreign.json(), json!({"error_message": "Продукт не найден"}));
 }
@@ -713,7 +706,7 @@ async fn products_info_describes_the_product_behind_a_code() {
 #[tokio::test]
 async fn units_count_and_aggregated_list_walk_the_aggregation() {
     let harness = Harness::new();
-    let producer = token_for(&harness, "190440001237").await;
+    let producer = harness.true_api_token("190440001237").await;
     let all = codes();
     let milk_box = all
         .iter()
@@ -764,8 +757,8 @@ async fn units_count_and_aggregated_list_walk_the_aggregation() {
 #[tokio::test]
 async fn aggregated_list_by_post_echoes_brackets_and_pages_children() {
     let harness = Harness::new();
-    let producer = token_for(&harness, "190440001237").await;
-    let stranger = token_for(&harness, "850101400120").await;
+    let producer = harness.true_api_token("190440001237").await;
+    let stranger = harness.true_api_token("850101400120").await;
     let all = codes();
     let milk_box = all
         .iter()
@@ -852,7 +845,7 @@ async fn aggregated_list_by_post_echoes_brackets_and_pages_children() {
 #[tokio::test]
 async fn injected_errors_take_each_methods_own_form() {
     let harness = Harness::new();
-    let token = token_for(&harness, "190440001237").await;
+    let token = harness.true_api_token("190440001237").await;
     let mut bodies = Vec::new();
     for (path, status) in [
         ("/api/v3/true-api/cises/info", 500),
@@ -881,7 +874,7 @@ async fn injected_errors_take_each_methods_own_form() {
 #[tokio::test]
 async fn every_endpoint_and_documented_error_snapshot() {
     let harness = Harness::new();
-    let token = token_for(&harness, "190440001237").await;
+    let token = harness.true_api_token("190440001237").await;
     let box_cis = "011487000152601321CtEzmn173WXvY";
     let unit = "0104870001526016213kGZoD9iPCFdc";
     let foreign = "011487000411637221Wujjmg10G7mDR";
@@ -955,7 +948,7 @@ async fn every_endpoint_and_documented_error_snapshot() {
 #[tokio::test]
 async fn url_hostile_codes_survive_query_encoding() {
     let harness = Harness::new();
-    let owner = token_for(&harness, "210540004569").await;
+    let owner = harness.true_api_token("210540004569").await;
     let hostile = [
         "010487000411637521\"%&+<'(".to_owned(),
         "010487000411637521a,b\\)+%".to_owned(),
@@ -1020,7 +1013,7 @@ async fn url_hostile_codes_survive_query_encoding() {
 #[tokio::test]
 async fn a_three_level_aggregation_is_walked_to_its_units() {
     let harness = Harness::new();
-    let producer = token_for(&harness, "190440001237").await;
+    let producer = harness.true_api_token("190440001237").await;
     let case = "012487000152601021PLT0000000001";
     let block = "011487000152601321CtEzmn173WXvY";
     let units = cis_where(|c| c["parent"] == block);
@@ -1056,7 +1049,7 @@ async fn a_three_level_aggregation_is_walked_to_its_units() {
 #[tokio::test]
 async fn the_order_result_is_negotiated_as_a_zip() {
     let harness = Harness::new();
-    let token = token_for(&harness, "190440001237").await;
+    let token = harness.true_api_token("190440001237").await;
     let order = post_with_token(
         &harness,
         &format!("{BASE}/cises/my"),
@@ -1101,7 +1094,7 @@ async fn the_order_result_is_negotiated_as_a_zip() {
 #[tokio::test]
 async fn every_method_that_lists_the_contract_403_answers_it() {
     let harness = Harness::new();
-    let producer = token_for(&harness, "190440001237").await;
+    let producer = harness.true_api_token("190440001237").await;
     let beer = cis_where(|c| c["gtin"] == "04870003010926")[0].clone();
     let forbidden = json!({"error_message": "Отсутствует действующий договор по ТГ"});
     for uri in [
@@ -1141,7 +1134,7 @@ async fn every_method_that_lists_the_contract_403_answers_it() {
 #[tokio::test]
 async fn an_order_by_production_day_takes_either_date_form() {
     let harness = Harness::new();
-    let token = token_for(&harness, "190440001237").await;
+    let token = harness.true_api_token("190440001237").await;
     harness
         .admin(
             http::Method::PUT,
@@ -1183,7 +1176,7 @@ async fn an_order_by_production_day_takes_either_date_form() {
 #[tokio::test]
 async fn credentials_spellings_and_empty_aggregates() {
     let harness = Harness::new();
-    let token = token_for(&harness, "810716401076").await;
+    let token = harness.true_api_token("810716401076").await;
     let bare = harness
         .send(
             Request::get(format!("{BASE}/cises/history?code=x"))

@@ -17,17 +17,6 @@ const PRODUCER: &str = "190440001237";
 const DISTRIBUTOR: &str = "210540004569";
 const RETAIL: &str = "850101400120";
 
-async fn token_for(harness: &Harness, ns: &str, bin: &str) -> String {
-    let minted = harness
-        .post(
-            &format!("/__admin/true-api/tokens?ns={ns}"),
-            json!({"participant": bin}),
-        )
-        .await;
-    assert_eq!(minted.status, StatusCode::OK, "{}", minted.text());
-    minted.json()["token"].as_str().unwrap().to_owned()
-}
-
 async fn call(harness: &Harness, method: Method, uri: &str, token: Option<&str>, body: Option<&[u8]>) -> Reply {
     let mut request = Request::builder().method(method).uri(uri);
     if let Some(token) = token {
@@ -73,7 +62,7 @@ async fn invoices(harness: &Harness, ns: &str) -> Value {
 #[tokio::test]
 async fn prequests_answers_the_docs_status_and_records_the_invoice_without_touching_the_balance() {
     let harness = frozen();
-    let token = token_for(&harness, "default", PRODUCER).await;
+    let token = harness.true_api_token_in("default", PRODUCER).await;
     let before = get(&harness, &format!("{BALANCE}?productGroupId=8"), &token)
         .await
         .json();
@@ -107,7 +96,7 @@ async fn prequests_answers_the_docs_status_and_records_the_invoice_without_touch
 #[tokio::test]
 async fn prequests_refuses_what_the_doc_and_the_contracts_do_not_allow() {
     let harness = Harness::new();
-    let token = token_for(&harness, "default", PRODUCER).await;
+    let token = harness.true_api_token_in("default", PRODUCER).await;
     let valid = json!({"contractId": "300000101", "amount": "100", "sendto": "buh@demo.kz"});
     let with = |field: &str, value: Value| {
         let mut body = valid.clone();
@@ -163,7 +152,7 @@ async fn prequests_refuses_what_the_doc_and_the_contracts_do_not_allow() {
 #[tokio::test]
 async fn a_participant_without_an_account_can_invoice_nothing() {
     let harness = Harness::new();
-    let token = token_for(&harness, "default", RETAIL).await;
+    let token = harness.true_api_token_in("default", RETAIL).await;
     let reply = post(
         &harness,
         PREQUESTS,
@@ -182,7 +171,7 @@ async fn a_participant_without_an_account_can_invoice_nothing() {
 async fn invoices_are_kept_per_namespace_and_reset_clears_them() {
     let harness = frozen();
     let body = json!({"contractId": "300000202", "amount": "10", "sendto": "buh@demo.kz"});
-    let token = token_for(&harness, "billing", DISTRIBUTOR).await;
+    let token = harness.true_api_token_in("billing", DISTRIBUTOR).await;
     let uri = format!("/ns/billing{PREQUESTS}");
     assert_eq!(post(&harness, &uri, &token, &body).await.json()["response"], 1);
     assert_eq!(post(&harness, &uri, &token, &body).await.json()["response"], 2);
@@ -202,7 +191,7 @@ async fn invoices_are_kept_per_namespace_and_reset_clears_them() {
         invoices(&harness, "billing").await,
         json!({"namespace": "billing", "invoices": []})
     );
-    let token = token_for(&harness, "billing", DISTRIBUTOR).await;
+    let token = harness.true_api_token_in("billing", DISTRIBUTOR).await;
     assert_eq!(
         post(&harness, &uri, &token, &body).await.json(),
         json!({"status": 200, "response": 1}),
@@ -213,8 +202,8 @@ async fn invoices_are_kept_per_namespace_and_reset_clears_them() {
 #[tokio::test]
 async fn balance_answers_the_callers_account_in_one_group() {
     let harness = Harness::new();
-    let producer = token_for(&harness, "default", PRODUCER).await;
-    let distributor = token_for(&harness, "default", DISTRIBUTOR).await;
+    let producer = harness.true_api_token_in("default", PRODUCER).await;
+    let distributor = harness.true_api_token_in("default", DISTRIBUTOR).await;
     let milk = get(&harness, &format!("{BALANCE}?productGroupId=8"), &producer).await;
     assert_eq!(milk.status, StatusCode::OK);
     // The doc's example values, plus the contract (optional in §8.2's table).
@@ -229,8 +218,8 @@ async fn balance_answers_the_callers_account_in_one_group() {
 #[tokio::test]
 async fn balance_errors_follow_the_doc() {
     let harness = Harness::new();
-    let producer = token_for(&harness, "default", PRODUCER).await;
-    let retail = token_for(&harness, "default", RETAIL).await;
+    let producer = harness.true_api_token_in("default", PRODUCER).await;
+    let retail = harness.true_api_token_in("default", RETAIL).await;
     let mut rows = Vec::new();
     for (case, query, token) in [
         ("productGroupId missing", "", &producer),
@@ -263,8 +252,8 @@ async fn balance_errors_follow_the_doc() {
 #[tokio::test]
 async fn balance_all_lists_every_account_of_the_caller_by_group_id() {
     let harness = Harness::new();
-    let distributor = token_for(&harness, "default", DISTRIBUTOR).await;
-    let producer = token_for(&harness, "default", PRODUCER).await;
+    let distributor = harness.true_api_token_in("default", DISTRIBUTOR).await;
+    let producer = harness.true_api_token_in("default", PRODUCER).await;
     let all = get(&harness, &format!("{BALANCE}/all"), &distributor).await;
     assert_eq!(all.status, StatusCode::OK);
     insta::assert_json_snapshot!("balance_all", all.json());
@@ -278,7 +267,7 @@ async fn balance_all_lists_every_account_of_the_caller_by_group_id() {
 #[tokio::test]
 async fn route_gtin_reproduces_the_docs_example() {
     let harness = Harness::new();
-    let token = token_for(&harness, "default", DISTRIBUTOR).await;
+    let token = harness.true_api_token_in("default", DISTRIBUTOR).await;
     let reply = post(
         &harness,
         ROUTE,
@@ -311,7 +300,7 @@ async fn route_gtin_reproduces_the_docs_example() {
 #[tokio::test]
 async fn route_gtin_answers_per_caller_and_per_item() {
     let harness = Harness::new();
-    let producer = token_for(&harness, "default", PRODUCER).await;
+    let producer = harness.true_api_token_in("default", PRODUCER).await;
     // Milk and alcohol are the producer's groups; tobacco and shoes are not.
     let body = json!({"data": [
         "04870001526016", "04630034070012", "00000046210654", "04870005340182",
@@ -325,7 +314,7 @@ async fn route_gtin_answers_per_caller_and_per_item() {
 #[tokio::test]
 async fn route_gtin_errors_follow_the_doc() {
     let harness = Harness::new();
-    let token = token_for(&harness, "default", DISTRIBUTOR).await;
+    let token = harness.true_api_token_in("default", DISTRIBUTOR).await;
     // §6.3's 400 for a string where the list belongs, verbatim (line 1, column 10: Jackson
     // reports where the token starts, here with the doc's own `"data": ` spacing).
     let string = call(
@@ -383,7 +372,7 @@ async fn route_gtin_errors_follow_the_doc() {
 #[tokio::test]
 async fn the_new_routes_are_in_the_route_table() {
     let harness = Harness::new();
-    let token = token_for(&harness, "default", PRODUCER).await;
+    let token = harness.true_api_token_in("default", PRODUCER).await;
     for (method, uri) in [
         (Method::POST, PREQUESTS.to_owned()),
         (Method::GET, format!("{BALANCE}?productGroupId=8")),
@@ -474,7 +463,7 @@ proptest! {
     fn prequests_and_route_gtin_answer_only_documented_statuses(body in body()) {
         let harness = Harness::new();
         runtime().block_on(async {
-            let token = token_for(&harness, "default", PRODUCER).await;
+            let token = harness.true_api_token_in("default", PRODUCER).await;
             for uri in [PREQUESTS, ROUTE] {
                 let reply = call(&harness, Method::POST, uri, Some(&token), Some(&body)).await;
                 let status = reply.status.as_u16();

@@ -19,17 +19,6 @@ const DOC_NAME: &str = "ИП Примерова Алия";
 const PRODUCER: &str = "210540004569";
 const PRODUCER_NAME: &str = "ТОО «Демо Дистрибьютор»";
 
-async fn token_for(harness: &Harness, ns: &str, bin: &str) -> String {
-    let minted = harness
-        .post(
-            &format!("/__admin/true-api/tokens?ns={ns}"),
-            json!({"participant": bin}),
-        )
-        .await;
-    assert_eq!(minted.status, StatusCode::OK, "{}", minted.text());
-    minted.json()["token"].as_str().unwrap().to_owned()
-}
-
 async fn send(harness: &Harness, method: Method, uri: &str, token: &str, ns: &str, body: Option<&str>) -> Reply {
     let request = Request::builder()
         .method(method)
@@ -51,7 +40,7 @@ async fn post(harness: &Harness, uri: &str, token: &str, body: &str) -> Reply {
 
 /// The doc participant's token in the default namespace.
 async fn doc_token(harness: &Harness) -> String {
-    token_for(harness, "default", DOC).await
+    harness.true_api_token_in("default", DOC).await
 }
 
 /// `actual` has `expected`'s keys with its values (fields the doc leaves out are not compared).
@@ -90,7 +79,7 @@ async fn s5_1_to_5_3_the_docs_order_is_finished_in_every_namespace() {
     let status = format!("{BASE}/cises/orders/d496647b-5976-40c5-8c93-aebe829c94df/status");
     let result = format!("{BASE}/cises/orders/d496647b-5976-40c5-8c93-aebe829c94df/result");
     assert_eq!(get(&harness, &status, &token).await.text(), r#""SUCCESS""#);
-    let other_ns = token_for(&harness, "elsewhere", DOC).await;
+    let other_ns = harness.true_api_token_in("elsewhere", DOC).await;
     let elsewhere = send(&harness, Method::GET, &status, &other_ns, "elsewhere", None).await;
     assert_eq!(
         (elsewhere.status, elsewhere.text()),
@@ -109,7 +98,7 @@ async fn s5_1_to_5_3_the_docs_order_is_finished_in_every_namespace() {
     assert_eq!(rows.as_array().unwrap().len(), 1);
 
     // Only its owner sees it; §5.2's 404 example, verbatim.
-    let stranger = token_for(&harness, "default", PRODUCER).await;
+    let stranger = harness.true_api_token_in("default", PRODUCER).await;
     let foreign = get(&harness, &status, &stranger).await;
     let unknown = get(
         &harness,
@@ -501,7 +490,7 @@ async fn s8_2_balance_gives_the_docs_values_for_the_group_it_answers() {
     let harness = Harness::new();
     // The doc asks for group 1 (no such group, §9.1) and answers group 8: the answer's values
     // are pid 1001's milk account (accounts.json), asked for with its own id.
-    let token = token_for(&harness, "default", "190440001237").await;
+    let token = harness.true_api_token_in("default", "190440001237").await;
     let asked = get(
         &harness,
         &format!("{BASE}/elk/product-groups/balance?productGroupId=1"),

@@ -64,14 +64,6 @@ fn query(cis: &[String], extra: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap()
 }
 
-async fn token_for(harness: &Harness, bin: &str) -> String {
-    let minted = harness
-        .post("/__admin/true-api/tokens", json!({"participant": bin}))
-        .await;
-    assert_eq!(minted.status, StatusCode::OK, "{}", minted.text());
-    minted.json()["token"].as_str().unwrap().to_owned()
-}
-
 async fn get(harness: &Harness, uri: &str, token: &str) -> Reply {
     harness
         .send(
@@ -127,7 +119,7 @@ fn expected_order(codes: &[Value], ascending: bool) -> Vec<String> {
 #[tokio::test]
 async fn first_pages_of_both_lists() {
     let harness = Harness::new();
-    let token = token_for(&harness, PRODUCER).await;
+    let token = harness.true_api_token(PRODUCER).await;
     let cis = cis_of(&producers_codes());
 
     let cises = list(&harness, CISES, &token, &query(&cis, &[("limit", "3")])).await;
@@ -150,7 +142,7 @@ async fn first_pages_of_both_lists() {
 #[tokio::test]
 async fn default_page_sizes_are_10_and_49() {
     let harness = Harness::new();
-    let token = token_for(&harness, PRODUCER).await;
+    let token = harness.true_api_token(PRODUCER).await;
     let cis = cis_of(&producers_codes());
     let cises = list(&harness, CISES, &token, &query(&cis, &[])).await;
     assert_eq!(cises["results"].as_array().unwrap().len(), 10);
@@ -232,7 +224,7 @@ async fn walk(harness: &Harness, path: &str, token: &str, order: &str, limit: us
 #[tokio::test]
 async fn keyset_pages_walk_forward_and_back_without_gaps_or_duplicates() {
     let harness = Harness::new();
-    let token = token_for(&harness, PRODUCER).await;
+    let token = harness.true_api_token(PRODUCER).await;
     for path in [CISES, PRODUCTS] {
         for order in ["ASC", "DESC"] {
             for limit in [1, 2, 4, 7, 15] {
@@ -245,7 +237,7 @@ async fn keyset_pages_walk_forward_and_back_without_gaps_or_duplicates() {
 #[tokio::test]
 async fn keys_are_positions_by_value() {
     let harness = Harness::new();
-    let token = token_for(&harness, PRODUCER).await;
+    let token = harness.true_api_token(PRODUCER).await;
     let codes = producers_codes();
     let cis = cis_of(&codes);
     let ascending = expected_order(&codes, true);
@@ -356,7 +348,7 @@ async fn keys_are_positions_by_value() {
 #[tokio::test]
 async fn filters_narrow_the_callers_codes() {
     let harness = Harness::new();
-    let token = token_for(&harness, PRODUCER).await;
+    let token = harness.true_api_token(PRODUCER).await;
     let codes = producers_codes();
     let cis = cis_of(&codes);
     let count = |predicate: &dyn Fn(&Value) -> bool| codes.iter().filter(|c| predicate(c)).count();
@@ -432,8 +424,8 @@ async fn filters_narrow_the_callers_codes() {
 #[tokio::test]
 async fn only_the_owner_sees_a_code() {
     let harness = Harness::new();
-    let producer = token_for(&harness, PRODUCER).await;
-    let retailer = token_for(&harness, RETAILER).await;
+    let producer = harness.true_api_token(PRODUCER).await;
+    let retailer = harness.true_api_token(RETAILER).await;
     // Produced by the caller, sold to the retailer; plus codes that do not exist.
     let sold: Vec<String> = cis_of(
         &codes()
@@ -472,7 +464,7 @@ async fn only_the_owner_sees_a_code() {
 #[tokio::test]
 async fn rows_carry_the_fixture_values() {
     let harness = Harness::new();
-    let token = token_for(&harness, PRODUCER).await;
+    let token = harness.true_api_token(PRODUCER).await;
     let pack = codes()
         .into_iter()
         .find(|c| c["owner_bin"] == PRODUCER && c["package_type"] == "LEVEL1" && group_of(c) == "milk")
@@ -508,7 +500,7 @@ async fn rows_carry_the_fixture_values() {
 #[tokio::test]
 async fn bad_parameters_are_400_with_the_docs_wording() {
     let harness = Harness::new();
-    let token = token_for(&harness, PRODUCER).await;
+    let token = harness.true_api_token(PRODUCER).await;
     let cis = cis_of(&producers_codes()[..1]);
     let statuses = "EMITTED, APPLIED, INTRODUCED, WRITTEN_OFF, WITHDRAWN, RESERVED_NOT_USED, INTRODUCED_RETURNED, DISAGGREGATED, EXPORTED, LOAN_RETIRED, REMARK_RETIRED, APPLIED_NOT_PAID";
     let date_time = "date-time (yyyy-MM-ddTHH:mm:ss.SSS'Z')";
@@ -557,7 +549,7 @@ async fn bad_parameters_are_400_with_the_docs_wording() {
 #[tokio::test]
 async fn no_contract_is_403_and_no_token_401() {
     let harness = Harness::new();
-    let token = token_for(&harness, PRODUCER).await;
+    let token = harness.true_api_token(PRODUCER).await;
     let beer: Vec<String> = cis_of(
         &codes()
             .into_iter()
@@ -650,7 +642,7 @@ proptest! {
         let harness = Harness::new();
         runtime().block_on(async {
             // The distributor has a contract for every group it owns codes of: 403 cannot happen.
-            let token = token_for(&harness, DISTRIBUTOR).await;
+            let token = harness.true_api_token(DISTRIBUTOR).await;
             // The distributor's own codes first, so that many queries reach the filters and pages.
             let owned: Vec<(&str, String)> = owned.into_iter().map(|cis| ("cis", cis)).collect();
             let encoded = serde_urlencoded::to_string([owned, pairs].concat()).unwrap();
