@@ -23,6 +23,26 @@ pub struct Built {
     pub admin: Router,
 }
 
+/// A 200 JSON answer written into a buffer of about `capacity` bytes, `Content-Type:
+/// application/json` (axum's `Json` starts at 128 bytes and copies the body as it grows). The
+/// caller renders a failure as its vendor's 500.
+pub fn json_sized<T: serde::Serialize>(
+    value: &T,
+    capacity: usize,
+) -> Result<axum::response::Response, serde_json::Error> {
+    use axum::response::IntoResponse as _;
+    let mut body = Vec::with_capacity(capacity);
+    serde_json::to_writer(&mut body, value)?;
+    Ok((
+        [(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
+}
+
 /// Build every vendor API this server serves.
 pub fn build_all(config: &Config, fixtures: &FixtureSource) -> Result<Vec<Built>, FixtureError> {
     Ok(vec![

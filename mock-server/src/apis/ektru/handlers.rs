@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -54,15 +53,13 @@ impl Call<'_> {
     /// [`Self::ok`] written into a buffer of about `capacity` bytes (axum's `Json` starts at 128
     /// and grows, copying the body on the way).
     fn ok_sized(&self, body: impl Serialize, capacity: usize) -> Response {
-        let mut buffer = Vec::with_capacity(capacity.max(128));
-        let mut response = match serde_json::to_writer(&mut buffer, &body) {
-            Ok(()) => (
-                [(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-                buffer,
+        let mut response = crate::apis::json_sized(&body, capacity.max(128)).unwrap_or_else(|error| {
+            EktruError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("Ошибка сериализации ответа: {error}"),
             )
-                .into_response(),
-            Err(_) => Json(body).into_response(),
-        };
+            .into_response()
+        });
         if let Ok(value) = HeaderValue::from_str(&self.usage) {
             response.headers_mut().insert(USAGE_HEADER, value);
         }

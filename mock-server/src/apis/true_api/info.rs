@@ -71,7 +71,13 @@ pub async fn cises_info(State(api): State<Arc<TrueApi>>, Caller(claims): Caller,
         })
         .collect();
     // About 700 bytes a code, most of it Cyrillic names.
-    super::json_response(&answer, 768 * answer.len())
+    crate::apis::json_sized(&answer, 768 * answer.len()).unwrap_or_else(|error| {
+        TrueApiError::Message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("{}: {error}", super::error::INTERNAL),
+        )
+        .into_response()
+    })
 }
 
 /// One element of the answer: the code's details, with an error for a code not found.

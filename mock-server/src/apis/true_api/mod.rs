@@ -435,27 +435,6 @@ fn check_codes(
     Ok(())
 }
 
-/// A JSON answer written into a buffer of about `capacity` bytes (axum's `Json` starts at 128
-/// bytes and grows, copying the body several times on the way to a few kilobytes).
-fn json_response<T: serde::Serialize>(value: &T, capacity: usize) -> Response {
-    let mut body = Vec::with_capacity(capacity);
-    match serde_json::to_writer(&mut body, value) {
-        Ok(()) => (
-            [(
-                http::header::CONTENT_TYPE,
-                http::HeaderValue::from_static("application/json"),
-            )],
-            body,
-        )
-            .into_response(),
-        Err(error) => TrueApiError::Message(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("{}: {error}", error::INTERNAL),
-        )
-        .into_response(),
-    }
-}
-
 /// Each key's first position.
 fn first_index(keys: impl Iterator<Item = String>) -> HashMap<String, usize> {
     let mut index = HashMap::new();
