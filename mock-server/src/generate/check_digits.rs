@@ -273,13 +273,6 @@ mod tests {
         }
 
         #[test]
-        fn gtin14_agrees_with_the_true_api_validator(body in "[0-9]{13}") {
-            let check = gtin14_check_digit(&body).expect("13 digits");
-            let gtin = format!("{body}{check}");
-            prop_assert!(crate::apis::true_api::orders::is_valid_gtin14(&gtin), "{}", gtin);
-        }
-
-        #[test]
         fn iso6346_accepts_exactly_its_check_digit(body in "[A-Z]{3}[UJZ][0-9]{6}") {
             let expected = iso6346_check_digit(&body).expect("well-formed body");
             prop_assert_eq!(accepted_digits(&body, is_valid_iso6346), vec![expected]);

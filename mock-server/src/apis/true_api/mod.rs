@@ -380,7 +380,10 @@ fn check_codes(
         .map(|p| &p.gtin)
         .chain(codes.codes.iter().map(|c| &c.gtin))
         .chain(codes.orders.iter().map(|o| &o.gtin));
-    if let Some(gtin) = gtins.into_iter().find(|gtin| !orders::is_valid_gtin14(gtin)) {
+    if let Some(gtin) = gtins
+        .into_iter()
+        .find(|gtin| !crate::generate::check_digits::is_valid_gtin14(gtin))
+    {
         return Err(format!("{gtin:?} is not a GTIN-14 with a valid check digit"));
     }
     let owners = codes

@@ -18,6 +18,7 @@ use serde_json::json;
 use super::TrueApi;
 use super::auth::Caller;
 use super::error::TrueApiError;
+use crate::generate::check_digits::is_valid_gtin14;
 use crate::platform::RequestContext;
 use crate::platform::lifecycle::{Lifecycle, LifecycleSpec, TransitionRule, Trigger};
 use crate::platform::store::Store;
@@ -99,20 +100,6 @@ struct OrderRequest {
     gtin: Option<super::jackson::Text>,
     package_type: Option<super::jackson::Text>,
     produced_date: Option<super::jackson::Text>,
-}
-
-/// A GTIN-14 with a valid GS1 check digit.
-pub fn is_valid_gtin14(gtin: &str) -> bool {
-    gtin.len() == 14 && gtin.bytes().all(|b| b.is_ascii_digit()) && {
-        let digits: Vec<u32> = gtin.bytes().map(|b| u32::from(b - b'0')).collect();
-        let sum: u32 = digits[..13]
-            .iter()
-            .rev()
-            .enumerate()
-            .map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d })
-            .sum();
-        (10 - sum % 10) % 10 == digits[13]
-    }
 }
 
 /// `POST /cises/my`.

@@ -28,7 +28,7 @@ pub async fn history(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, ur
     let Some(gtin) = gtin.filter(|_| code.get(16..18) == Some("21") && code.len() > 18) else {
         return TrueApiError::bad_request("Неверный формат КМ").into_response();
     };
-    if !super::orders::is_valid_gtin14(gtin) {
+    if !crate::generate::check_digits::is_valid_gtin14(gtin) {
         return TrueApiError::bad_request("Неизвестный GTIN").into_response();
     }
     // Only the owner's codes are answered (changelog 2.x, L5200).
