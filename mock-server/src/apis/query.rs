@@ -12,7 +12,12 @@ impl<'a> QueryParams<'a> {
     /// Decode `raw` (`a=1&b=%D0%B0`); malformed escapes are kept literally, never an error.
     pub fn parse(raw: Option<&'a str>) -> Self {
         let pairs = raw
-            .map(|raw| form_urlencoded::parse(raw.as_bytes()).collect())
+            .map(|raw| {
+                // Sized up front: growing the vector pair by pair showed in profiles.
+                let mut pairs = Vec::with_capacity(raw.bytes().filter(|&b| b == b'&').count() + 1);
+                pairs.extend(form_urlencoded::parse(raw.as_bytes()));
+                pairs
+            })
             .unwrap_or_default();
         Self { pairs }
     }

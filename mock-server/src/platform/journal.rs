@@ -1,7 +1,9 @@
 //! The request journal: a bounded ring of exchanges per namespace, newest first.
 //!
-//! Secrets are redacted before an entry is stored, so nothing read back through the admin API
-//! can leak a credential. Unmatched requests carry the nearest route and why they missed it.
+//! An entry keeps the query and headers as they came and redacts their secrets whenever it is
+//! read ([`Entry::to_json`] is the only way out), so nothing read back through the admin API can
+//! leak a credential while recording stays a copy. Unmatched requests carry the nearest route and
+//! why they missed it.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -53,22 +55,33 @@ pub fn redact_query(query: &str) -> String {
     out
 }
 
-/// The headers as `name: value` lines in one string, secrets replaced. One allocation, and no
+/// The headers as `name: value` lines in one string, as they came: one allocation, and no
 /// reference into the connection's read buffer (which would keep it alive in the journal).
-pub fn redact_headers(headers: &HeaderMap) -> String {
+/// [`redacted_headers`] reads it back without the secrets.
+pub fn header_lines(headers: &HeaderMap) -> String {
     let size = headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 3).sum();
     let mut out = String::with_capacity(size);
     for (name, value) in headers {
         out.push_str(name.as_str());
         out.push_str(": ");
-        if is_secret(name.as_str()) {
-            out.push_str(REDACTED);
-        } else {
-            out.push_str(&String::from_utf8_lossy(value.as_bytes()));
+        match std::str::from_utf8(value.as_bytes()) {
+            Ok(value) => out.push_str(value),
+            Err(_) => out.push_str(&String::from_utf8_lossy(value.as_bytes())),
         }
         out.push('\n');
     }
     out
+}
+
+/// The `(name, value)` pairs of [`header_lines`], secret values replaced.
+pub fn redacted_headers(lines: &str) -> Vec<(&str, &str)> {
+    lines
+        .lines()
+        .map(|line| {
+            let (name, value) = line.split_once(": ").unwrap_or((line, ""));
+            (name, if is_secret(name) { REDACTED } else { value })
+        })
+        .collect()
 }
 
 /// How a request failed to match a route.
@@ -91,9 +104,9 @@ pub struct Entry {
     pub api: Option<&'static str>,
     pub method: Method,
     pub path: String,
-    /// Redacted.
+    /// As sent: read it through [`redact_query`].
     pub query: String,
-    /// Redacted, `name: value` per line.
+    /// [`header_lines`], as sent: read them through [`redacted_headers`].
     pub headers: String,
     pub body: String,
     pub body_truncated: bool,
@@ -111,13 +124,9 @@ impl Entry {
         self.route.is_some()
     }
 
-    /// The admin API's view of the entry.
+    /// The admin API's view of the entry, secrets redacted.
     pub fn to_json(&self) -> serde_json::Value {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .lines()
-            .map(|line| line.split_once(": ").unwrap_or((line, "")))
-            .collect();
+        let headers = redacted_headers(&self.headers);
         json!({
             "id": self.id,
             "at": self.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
@@ -125,7 +134,7 @@ impl Entry {
             "api": self.api,
             "method": self.method.as_str(),
             "path": self.path,
-            "query": self.query,
+            "query": redact_query(&self.query),
             "headers": headers,
             "body": self.body,
             "body_truncated": self.body_truncated,
@@ -260,7 +269,11 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("authorization", "Bearer t".parse().unwrap());
         headers.insert("accept", "*/*".parse().unwrap());
-        let redacted = redact_headers(&headers);
-        assert_eq!(redacted, "authorization: [redacted]\naccept: */*\n");
+        let lines = header_lines(&headers);
+        assert_eq!(lines, "authorization: Bearer t\naccept: */*\n");
+        assert_eq!(
+            redacted_headers(&lines),
+            [("authorization", REDACTED), ("accept", "*/*")]
+        );
     }
 }

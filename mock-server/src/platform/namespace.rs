@@ -5,7 +5,7 @@
 //! least recently used idle one goes. A namespace with a request in flight is never evicted,
 //! and `default` never is.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -157,7 +157,7 @@ pub struct Namespaces {
     seed: u64,
     limits: NamespaceLimits,
     factories: Vec<StoreFactory>,
-    map: Mutex<HashMap<String, Arc<Namespace>>>,
+    map: Mutex<FxHashMap<String, Arc<Namespace>>>,
 }
 
 impl Namespaces {
@@ -166,11 +166,11 @@ impl Namespaces {
             seed,
             limits,
             factories,
-            map: Mutex::new(HashMap::new()),
+            map: Mutex::new(FxHashMap::default()),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Namespace>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<String, Arc<Namespace>>> {
         self.map.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -203,7 +203,7 @@ impl Namespaces {
     }
 
     /// Drop expired idle namespaces; if still full, the least recently used idle one.
-    fn make_room(&self, map: &mut HashMap<String, Arc<Namespace>>) -> Result<(), NamespaceError> {
+    fn make_room(&self, map: &mut FxHashMap<String, Arc<Namespace>>) -> Result<(), NamespaceError> {
         let now = real_instant();
         map.retain(|name, ns| {
             name == DEFAULT_NAMESPACE || ns.idle_for(now).is_none_or(|idle| idle < self.limits.idle_ttl)

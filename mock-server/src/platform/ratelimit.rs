@@ -3,7 +3,7 @@
 //! The platform only counts and answers [`Decision::Allowed`] or [`Decision::Limited`]; each
 //! vendor renders its own headers and 429 body from the decision.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Mutex;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -40,13 +40,13 @@ struct Window {
 }
 
 /// Windows of one (api, method), by credential.
-type ByCredential = HashMap<String, Window>;
+type ByCredential = FxHashMap<String, Window>;
 
 /// One namespace's counters.
 #[derive(Debug, Default)]
 pub struct RateLimiter {
     /// (api, method) → credential → window; nested so a lookup by `&str` allocates nothing.
-    windows: Mutex<HashMap<(&'static str, &'static str), ByCredential>>,
+    windows: Mutex<FxHashMap<(&'static str, &'static str), ByCredential>>,
 }
 
 impl RateLimiter {

@@ -77,16 +77,30 @@ impl RouteSpec {
         }
     }
 
+    /// The first group of required parameters none of which `query` names, as `a or b`.
     fn missing_parameter(&self, query: &str) -> Option<String> {
-        let present = |name: &str| {
-            query
-                .split('&')
-                .any(|pair| pair.split_once('=').map_or(pair, |(k, _)| k) == name && !pair.is_empty())
-        };
-        self.required
-            .iter()
-            .find(|group| !group.iter().any(|name| present(name)))
-            .map(|group| group.join(" or "))
+        let satisfied = self.satisfied_groups(query);
+        (0..self.required.len())
+            .find(|&group| group >= 64 || satisfied & (1 << group) == 0)
+            .map(|group| self.required[group].join(" or "))
+    }
+
+    /// A bit per group of required parameters (the first 64) that `query` names, from one pass
+    /// over the query (this runs on every request).
+    fn satisfied_groups(&self, query: &str) -> u64 {
+        let mut satisfied = 0u64;
+        if self.required.is_empty() {
+            return satisfied;
+        }
+        for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+            let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+            for (group, names) in self.required.iter().enumerate().take(64) {
+                if names.contains(&name) {
+                    satisfied |= 1 << group;
+                }
+            }
+        }
+        satisfied
     }
 }
 

@@ -20,7 +20,7 @@ use super::clock::real_instant;
 use super::conn::{ConnectionFault, NetworkFault};
 use super::error::platform_error;
 use super::faults::{FaultPlan, FaultResponse};
-use super::journal::{Entry, Unmatched, redact_headers, redact_query};
+use super::journal::{Entry, Unmatched, header_lines};
 use super::namespace::{DEFAULT_NAMESPACE, NamespaceError};
 use super::routes::{Classified, Miss, classify};
 use super::{Platform, RequestContext};
@@ -182,8 +182,8 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
         api: api.as_ref().map(|api| api.name()),
         method: method.clone(),
         path,
-        query: redact_query(query),
-        headers: redact_headers(request.headers()),
+        query: query.to_owned(),
+        headers: header_lines(request.headers()),
         body: String::new(),
         body_truncated: false,
         status: 0,

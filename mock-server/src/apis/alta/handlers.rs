@@ -11,7 +11,7 @@ use http::{StatusCode, Uri};
 use serde::Serialize;
 
 use super::error::{AltaError, json_response};
-use super::{Alta, METHOD_SEARCH, NAME, normalize_number, secret};
+use super::{Alta, METHOD_SEARCH, NAME, normalize_number, secret_matches};
 use crate::apis::query::QueryParams;
 use crate::platform::RequestContext;
 use crate::platform::ratelimit::{Decision, Limit};
@@ -36,8 +36,7 @@ pub async fn search(State(api): State<Arc<Alta>>, ctx: RequestContext, uri: Uri)
     let Some(password_md5) = api.users.get(login) else {
         return AltaError::Unauthorized.into_response();
     };
-    let expected = secret(n_k, n_trans, n_trans_doc, n_dt, login, password_md5);
-    if !param("secret").eq_ignore_ascii_case(&expected) {
+    if !secret_matches(param("secret"), [n_k, n_trans, n_trans_doc, n_dt, login], password_md5) {
         return AltaError::Unauthorized.into_response();
     }
 
@@ -86,22 +85,28 @@ pub async fn search(State(api): State<Arc<Alta>>, ctx: RequestContext, uri: Uri)
     json_response(StatusCode::OK, bytes)
 }
 
+/// The records an index holds under a number.
+fn indexed<'a>(index: &'a rustc_hash::FxHashMap<String, Vec<usize>>, number: &str) -> &'a [usize] {
+    index.get(normalize_number(number).as_ref()).map_or(&[], Vec::as_slice)
+}
+
 /// Indexes of the records matching every non-empty parameter, in fixture order.
 fn find(api: &Alta, n_k: &str, n_trans: &str, n_trans_doc: &str, n_dt: &str) -> Vec<usize> {
     if [n_k, n_trans, n_trans_doc, n_dt].iter().all(|p| p.is_empty()) {
         return Vec::new();
     }
-    let key = [n_k, n_trans, n_trans_doc, n_dt].map(str::to_owned);
-    if let Some(hits) = api.index.aliases.get(&key) {
+    let key = [n_k, n_trans, n_trans_doc, n_dt];
+    if let Some((_, hits)) = api.index.aliases.iter().find(|(alias, _)| *alias == key) {
         return hits.clone();
     }
-    let lookup = |map: &std::collections::HashMap<String, Vec<usize>>, key: &str| {
-        map.get(&normalize_number(key)).cloned().unwrap_or_default()
-    };
-    let candidates: Vec<usize> = match (n_k.is_empty(), n_dt.is_empty()) {
-        (false, _) => lookup(&api.index.by_container, n_k),
-        (true, false) => lookup(&api.index.by_declaration, n_dt),
-        (true, true) => (0..api.records.len()).collect(),
+    let all: Vec<usize>;
+    let candidates: &[usize] = match (n_k.is_empty(), n_dt.is_empty()) {
+        (false, _) => indexed(&api.index.by_container, n_k),
+        (true, false) => indexed(&api.index.by_declaration, n_dt),
+        (true, true) => {
+            all = (0..api.records.len()).collect();
+            &all
+        }
     };
     let contains = |haystack: &[String], needle: &str| {
         needle.is_empty() || {
@@ -110,7 +115,8 @@ fn find(api: &Alta, n_k: &str, n_trans: &str, n_trans_doc: &str, n_dt: &str) -> 
         }
     };
     candidates
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|&i| {
             let record = &api.records[i];
             (n_dt.is_empty()

@@ -8,7 +8,9 @@ pub mod data;
 pub mod error;
 mod handlers;
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use axum::Router;
@@ -69,7 +71,24 @@ pub fn md5_hex(text: &str) -> String {
 /// The doc's secret: `md5("{n_k}:{n_trans}:{n_trans_doc}:{n_dt}:{login}:" + md5(password))`,
 /// taking the md5 of the password already computed.
 pub fn secret(n_k: &str, n_trans: &str, n_trans_doc: &str, n_dt: &str, login: &str, password_md5: &str) -> String {
-    md5_hex(&format!("{n_k}:{n_trans}:{n_trans_doc}:{n_dt}:{login}:{password_md5}"))
+    hex::encode(secret_digest([n_k, n_trans, n_trans_doc, n_dt, login], password_md5))
+}
+
+/// The raw md5 behind [`secret`], hashed piece by piece (no joined string).
+fn secret_digest(fields: [&str; 5], password_md5: &str) -> [u8; 16] {
+    let mut md5 = Md5::new();
+    for field in fields {
+        md5.update(field.as_bytes());
+        md5.update(b":");
+    }
+    md5.update(password_md5.as_bytes());
+    md5.finalize().into()
+}
+
+/// Whether `given` is [`secret`] of these fields, as hex in either case.
+pub fn secret_matches(given: &str, fields: [&str; 5], password_md5: &str) -> bool {
+    let mut digest = [0u8; 16];
+    hex::decode_to_slice(given, &mut digest).is_ok() && digest == secret_digest(fields, password_md5)
 }
 
 /// Russian plural of a count: 1 минуту, 2 минуты, 5 минут.
@@ -120,18 +139,25 @@ impl AltaConfig {
 /// Search indexes over the records; substring searches scan.
 #[derive(Debug, Default)]
 struct Index {
-    by_container: HashMap<String, Vec<usize>>,
-    by_declaration: HashMap<String, Vec<usize>>,
-    /// `[n_k, n_trans, n_trans_doc, n_dt]` → records, from `aliases.json`.
-    aliases: HashMap<[String; 4], Vec<usize>>,
+    by_container: FxHashMap<String, Vec<usize>>,
+    by_declaration: FxHashMap<String, Vec<usize>>,
+    /// `[n_k, n_trans, n_trans_doc, n_dt]` → records, from `aliases.json`: a handful (the doc's
+    /// examples), scanned so a lookup allocates no key.
+    aliases: Vec<([String; 4], Vec<usize>)>,
 }
 
-/// Container and declaration numbers compare without spaces, case-insensitively.
-pub fn normalize_number(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_uppercase)
-        .collect()
+/// Container and declaration numbers compare without spaces, case-insensitively. Borrowed when
+/// `text` is already so (the usual case), so a lookup allocates nothing.
+pub fn normalize_number(text: &str) -> Cow<'_, str> {
+    if text.chars().all(|c| !c.is_whitespace() && !c.is_lowercase()) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_uppercase)
+            .collect(),
+    )
 }
 
 /// The Alta fake.
@@ -142,7 +168,7 @@ pub struct Alta {
     rendered: Vec<Box<serde_json::value::RawValue>>,
     index: Index,
     /// login → md5(password)
-    users: HashMap<String, String>,
+    users: FxHashMap<String, String>,
     demo: Vec<data::User>,
 }
 
@@ -165,21 +191,25 @@ impl Alta {
                         .ok_or_else(|| format!("$.aliases[{n}]: no record has documentId {id:?}"))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            index
-                .aliases
-                .insert([alias.n_k, alias.n_trans, alias.n_trans_doc, alias.n_dt], hits);
+            let key = [alias.n_k, alias.n_trans, alias.n_trans_doc, alias.n_dt];
+            // A repeated key: the last one wins, as it did when this was a map.
+            index.aliases.retain(|(known, _)| *known != key);
+            index.aliases.push((key, hits));
         }
         for (i, record) in records.iter().enumerate() {
             for container in &record.container_numbers {
                 index
                     .by_container
-                    .entry(normalize_number(container))
+                    .entry(normalize_number(container).into_owned())
                     .or_default()
                     .push(i);
             }
             for dt in &record.dt_data_list {
                 for number in std::iter::once(&dt.number).chain(dt.dt_reg_number.as_ref()) {
-                    let list = index.by_declaration.entry(normalize_number(number)).or_default();
+                    let list = index
+                        .by_declaration
+                        .entry(normalize_number(number).into_owned())
+                        .or_default();
                     if list.last() != Some(&i) {
                         list.push(i);
                     }
@@ -279,6 +309,29 @@ mod tests {
             secret("123", "", "555", "", "testlogin", &md5_hex("testpassword")),
             "7fcb20d2c25956e38dbd2c9a6c3f9720"
         );
+    }
+
+    #[test]
+    fn a_secret_matches_in_either_case_and_nothing_else_does() {
+        let password = md5_hex("testpassword");
+        let fields = ["123", "", "555", "", "testlogin"];
+
+        assert!(secret_matches("7fcb20d2c25956e38dbd2c9a6c3f9720", fields, &password));
+        assert!(secret_matches("7FCB20D2C25956E38DBD2C9A6C3F9720", fields, &password));
+        assert!(!secret_matches("7fcb20d2c25956e38dbd2c9a6c3f972", fields, &password));
+        assert!(!secret_matches("7fcb20d2c25956e38dbd2c9a6c3f97200", fields, &password));
+        assert!(!secret_matches("", fields, &password));
+        assert!(!secret_matches(
+            "7fcb20d2c25956e38dbd2c9a6c3f9720",
+            ["123", "", "555", "", "otherlogin"],
+            &password
+        ));
+    }
+
+    #[test]
+    fn numbers_normalize_without_allocating_when_already_normal() {
+        assert!(matches!(normalize_number("SKLU0000002"), Cow::Borrowed("SKLU0000002")));
+        assert_eq!(normalize_number(" sklu 0000002 "), "SKLU0000002");
     }
 
     #[test]

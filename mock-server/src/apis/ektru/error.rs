@@ -59,7 +59,7 @@ impl IntoResponse for EktruError {
             headers.insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
         }
         if let Some(usage) = self.usage.and_then(|usage| HeaderValue::from_str(&usage).ok()) {
-            headers.insert(super::USAGE_HEADER, usage);
+            headers.insert(super::USAGE.clone(), usage);
         }
         response
     }

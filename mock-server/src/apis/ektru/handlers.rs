@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::data::{ApiKey, Passport, PassportType};
 use super::error::EktruError;
-use super::{Ektru, METHOD_CARD, METHOD_LIST, NAME, NameFields, USAGE_HEADER};
+use super::{Ektru, METHOD_CARD, METHOD_LIST, NAME, NameFields, USAGE};
 use crate::apis::query::QueryParams;
 use crate::platform::RequestContext;
 use crate::platform::ratelimit::Decision;
@@ -61,7 +61,7 @@ impl Call<'_> {
             .into_response()
         });
         if let Ok(value) = HeaderValue::from_str(&self.usage) {
-            response.headers_mut().insert(USAGE_HEADER, value);
+            response.headers_mut().insert(USAGE.clone(), value);
         }
         response
     }

@@ -7,7 +7,9 @@ pub mod data;
 pub mod error;
 mod handlers;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use axum::Router;
@@ -29,6 +31,8 @@ use error::EktruError;
 pub const NAME: &str = "ektru";
 /// The header carrying `used/limit` on every response.
 pub const USAGE_HEADER: &str = "api-usage-limit";
+/// [`USAGE_HEADER`] parsed once (inserting by `&str` parses the name on every response).
+static USAGE: http::HeaderName = http::HeaderName::from_static(USAGE_HEADER);
 /// The rate-limited methods, as named in the doc and the config file.
 pub const METHOD_LIST: &str = "passport/list";
 pub const METHOD_CARD: &str = "passport/card";
@@ -131,9 +135,9 @@ impl EktruConfig {
 pub struct Ektru {
     config: EktruConfig,
     passports: Vec<Passport>,
-    by_number: HashMap<String, usize>,
-    by_id: HashMap<u64, usize>,
-    keys: HashMap<String, ApiKey>,
+    by_number: FxHashMap<String, usize>,
+    by_id: FxHashMap<u64, usize>,
+    keys: FxHashMap<String, ApiKey>,
 }
 
 impl Ektru {

@@ -18,7 +18,7 @@ mod products;
 pub mod reference;
 mod route_gtin;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use axum::Router;
@@ -119,16 +119,16 @@ impl Default for TrueApiConfig {
 pub struct TrueApi {
     config: TrueApiConfig,
     participants: Vec<Participant>,
-    by_bin: HashMap<String, usize>,
+    by_bin: FxHashMap<String, usize>,
     trust: pki::Trust,
     codes: Vec<Code>,
     /// Each code under its cis as registered and under its other bracket form (`(01)…(21)…` ↔
     /// `01…21…`), so either finds it.
-    by_cis: HashMap<String, usize>,
+    by_cis: FxHashMap<String, usize>,
     products: Vec<Product>,
     /// Products by GTIN, and by the twelve digits after the indicator digit (the first wins).
-    by_gtin: HashMap<String, usize>,
-    by_item: HashMap<String, usize>,
+    by_gtin: FxHashMap<String, usize>,
+    by_item: FxHashMap<String, usize>,
     /// Finished orders of the fixtures (§5.1–§5.3's example order).
     orders: Vec<FixtureOrder>,
     reference: reference::Reference,
@@ -199,7 +199,7 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         file: file.clone(),
         message,
     };
-    let by_bin: HashMap<String, usize> = participants
+    let by_bin: FxHashMap<String, usize> = participants
         .participants
         .iter()
         .enumerate()
@@ -301,7 +301,7 @@ const CODES_FILES: [&str; 2] = ["codes.json", "doc_examples.json"];
 struct Catalogue {
     products: Vec<Product>,
     codes: Vec<Code>,
-    by_cis: HashMap<String, usize>,
+    by_cis: FxHashMap<String, usize>,
     orders: Vec<FixtureOrder>,
 }
 
@@ -309,12 +309,12 @@ struct Catalogue {
 /// id given twice is an error naming both places.
 fn load_catalogue(
     fixtures: &FixtureSource,
-    by_bin: &HashMap<String, usize>,
+    by_bin: &FxHashMap<String, usize>,
     reference: &reference::Reference,
 ) -> Result<Catalogue, FixtureError> {
     let mut catalogue = Catalogue::default();
     // Where each product, code and order was first given.
-    let mut seen: HashMap<(&str, String), String> = HashMap::new();
+    let mut seen: FxHashMap<(&str, String), String> = FxHashMap::default();
     for name in CODES_FILES {
         let (file, codes) = fixtures.load::<CodesFile>(NAME, name)?;
         let invalid = |message: String| FixtureError::Invalid {
@@ -371,7 +371,7 @@ fn other_form(cis: &str) -> Option<String> {
 /// types, statuses and groups.
 fn check_codes(
     codes: &CodesFile,
-    by_bin: &HashMap<String, usize>,
+    by_bin: &FxHashMap<String, usize>,
     reference: &reference::Reference,
 ) -> Result<(), String> {
     let gtins = codes
@@ -439,8 +439,8 @@ fn check_codes(
 }
 
 /// Each key's first position.
-fn first_index(keys: impl Iterator<Item = String>) -> HashMap<String, usize> {
-    let mut index = HashMap::new();
+fn first_index(keys: impl Iterator<Item = String>) -> FxHashMap<String, usize> {
+    let mut index = FxHashMap::default();
     for (i, key) in keys.enumerate() {
         index.entry(key).or_insert(i);
     }
@@ -540,10 +540,10 @@ where
 pub struct AuthState {
     /// HS256 secret of this namespace's tokens, derived from its seed.
     secret: [u8; 32],
-    challenges: std::sync::Mutex<HashMap<String, auth::Challenge>>,
+    challenges: std::sync::Mutex<FxHashMap<String, auth::Challenge>>,
     strictness: std::sync::Mutex<Option<Strictness>>,
     /// Tokens that verified, with their claims (a cache: dropping it changes no answer).
-    verified: std::sync::Mutex<HashMap<String, Arc<auth::Claims>>>,
+    verified: std::sync::Mutex<FxHashMap<String, Arc<auth::Claims>>>,
 }
 
 impl AuthState {
@@ -557,9 +557,9 @@ impl AuthState {
             .into();
         Self {
             secret,
-            challenges: std::sync::Mutex::new(HashMap::new()),
+            challenges: std::sync::Mutex::new(FxHashMap::default()),
             strictness: std::sync::Mutex::new(None),
-            verified: std::sync::Mutex::new(HashMap::new()),
+            verified: std::sync::Mutex::new(FxHashMap::default()),
         }
     }
 }

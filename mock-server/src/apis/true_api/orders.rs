@@ -4,7 +4,7 @@
 //! result is a ZIP, kept one hour of namespace time, then RESULT_EXPIRED. Orders of the fixtures
 //! (§5.2/§5.3's example id) exist, finished, in every namespace.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 
@@ -75,7 +75,7 @@ struct Order {
 
 /// Per-namespace orders.
 #[derive(Default)]
-pub struct Orders(Mutex<HashMap<String, Order>>);
+pub struct Orders(Mutex<FxHashMap<String, Order>>);
 
 impl Store for Orders {
     fn name(&self) -> &'static str {
