@@ -4,7 +4,7 @@
 //! time-based in the fake (rate-limit windows, `Retry-After`, expiries, lifecycles) asks a
 //! [`Clock`] for `now()`, so tests move time with the admin API instead of sleeping.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -12,9 +12,24 @@ use serde_json::json;
 
 use super::store::Store;
 
-/// Real wall-clock time. The single place the fake reads it.
+/// The wall-clock time and the monotonic instant of one moment early in the process: real time
+/// is read once and then followed on the monotonic clock, so a request reads the time once
+/// ([`Clock::now_at`] its arrival instant) and namespace time never jumps when the system clock is
+/// stepped.
+fn anchor() -> &'static (DateTime<Utc>, Instant) {
+    static ANCHOR: OnceLock<(DateTime<Utc>, Instant)> = OnceLock::new();
+    ANCHOR.get_or_init(|| (DateTime::<Utc>::from(SystemTime::now()), Instant::now()))
+}
+
+/// Real wall-clock time at `instant`. The single place the fake reads it.
+fn real_at(instant: Instant) -> DateTime<Utc> {
+    let (wall, at) = anchor();
+    let since = instant.saturating_duration_since(*at);
+    TimeDelta::from_std(since).map_or(*wall, |since| *wall + since)
+}
+
 fn real_now() -> DateTime<Utc> {
-    DateTime::<Utc>::from(SystemTime::now())
+    real_at(Instant::now())
 }
 
 /// A monotonic real-time instant, for things that must follow real time (idle TTLs, latency).
@@ -89,8 +104,13 @@ impl Clock {
 
     /// The namespace's current time.
     pub fn now(&self) -> DateTime<Utc> {
+        self.now_at(real_instant())
+    }
+
+    /// The namespace's time at the real instant `instant` (a request's arrival, read once).
+    pub fn now_at(&self, instant: Instant) -> DateTime<Utc> {
         let state = *self.lock();
-        state.frozen_at.unwrap_or_else(|| real_now() + state.offset)
+        state.frozen_at.unwrap_or_else(|| real_at(instant) + state.offset)
     }
 
     pub fn is_frozen(&self) -> bool {
@@ -177,6 +197,24 @@ mod tests {
         clock.freeze(None);
         clock.advance(TimeDelta::seconds(MAX_ADVANCE_SECONDS as i64));
         assert!(clock.now() <= latest() + TimeDelta::hours(1));
+    }
+
+    #[test]
+    fn namespace_time_follows_the_instant_it_is_read_at() {
+        let clock = Clock::new(ClockStart::default());
+        let earlier = real_instant();
+        let later = earlier + std::time::Duration::from_millis(1500);
+
+        assert_eq!(
+            clock.now_at(later) - clock.now_at(earlier),
+            TimeDelta::milliseconds(1500)
+        );
+        let wall = DateTime::<Utc>::from(SystemTime::now());
+        assert!(
+            (clock.now() - wall).num_seconds().abs() < 5,
+            "{} vs {wall}",
+            clock.now()
+        );
     }
 
     #[test]

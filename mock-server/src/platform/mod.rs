@@ -152,6 +152,9 @@ pub struct RequestContext {
     pub platform: Arc<Platform>,
     /// The namespace time when the request arrived (the journal's `at`).
     pub at: chrono::DateTime<chrono::Utc>,
+    /// The body, which the serving layer buffers whole (empty when there is none); handlers take
+    /// it through [`RequestBody`] instead of reading the body a second time.
+    pub body: axum::body::Bytes,
 }
 
 impl RequestContext {
@@ -163,6 +166,24 @@ impl RequestContext {
 
     pub fn enforce_rate_limits(&self) -> bool {
         self.platform.settings.enforce_rate_limits
+    }
+}
+
+/// The request body as bytes: what the serving layer buffered, or (outside the layer, as in a
+/// handler's unit test) the body read whole, as axum's `Bytes` extractor would.
+pub struct RequestBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for RequestBody {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(ctx) = request.extensions().get::<RequestContext>() {
+            return Ok(Self(ctx.body.clone()));
+        }
+        axum::body::Bytes::from_request(request, state)
+            .await
+            .map(Self)
+            .map_err(axum::response::IntoResponse::into_response)
     }
 }
 

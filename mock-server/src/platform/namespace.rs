@@ -108,6 +108,8 @@ impl Namespace {
 /// Holds a namespace for the duration of one request.
 pub struct NamespaceGuard {
     namespace: Arc<Namespace>,
+    /// Whether the request still holds it (until [`NamespaceGuard::release_at`] or drop).
+    held: bool,
 }
 
 impl std::ops::Deref for NamespaceGuard {
@@ -117,10 +119,26 @@ impl std::ops::Deref for NamespaceGuard {
     }
 }
 
+impl NamespaceGuard {
+    /// Let go of the namespace, its request having ended at `ended` (which the caller has read
+    /// anyway, so the clock is not read again).
+    pub fn release_at(mut self, ended: Instant) {
+        self.release(ended);
+    }
+
+    fn release(&mut self, ended: Instant) {
+        if std::mem::take(&mut self.held) {
+            *self.namespace.last_used.lock().unwrap_or_else(|e| e.into_inner()) = ended;
+            self.namespace.in_flight.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
 impl Drop for NamespaceGuard {
     fn drop(&mut self) {
-        *self.namespace.last_used.lock().unwrap_or_else(|e| e.into_inner()) = real_instant();
-        self.namespace.in_flight.fetch_sub(1, Ordering::AcqRel);
+        if self.held {
+            self.release(real_instant());
+        }
     }
 }
 
@@ -199,7 +217,7 @@ impl Namespaces {
             }
         };
         namespace.in_flight.fetch_add(1, Ordering::AcqRel);
-        Ok(NamespaceGuard { namespace })
+        Ok(NamespaceGuard { namespace, held: true })
     }
 
     /// Drop expired idle namespaces; if still full, the least recently used idle one.

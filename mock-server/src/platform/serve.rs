@@ -177,7 +177,7 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
     };
     let mut entry = Entry {
         id: 0,
-        at: namespace.clock().now(),
+        at: namespace.clock().now_at(started),
         namespace: namespace.shared_name(),
         api: api.as_ref().map(|api| api.name()),
         method: method.clone(),
@@ -194,6 +194,7 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
     };
 
     // Buffer a non-empty body: the journal keeps its head, the handler gets it whole.
+    let mut buffered = Bytes::new();
     if request.body().size_hint().exact() != Some(0) {
         let (parts, body) = request.into_parts();
         let bytes = match axum::body::to_bytes(body, platform.settings.max_body_bytes).await {
@@ -207,13 +208,14 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
                         format!("request body larger than {} bytes", platform.settings.max_body_bytes),
                     ),
                 };
-                return finish(&namespace, entry, response, started);
+                return finish(namespace, entry, response, started);
             }
         };
         let keep = bytes.len().min(platform.settings.journal_body_bytes);
         entry.body = String::from_utf8_lossy(&bytes[..keep]).into_owned();
         entry.body_truncated = keep < bytes.len();
-        request = Request::from_parts(parts, Body::from(bytes));
+        request = Request::from_parts(parts, Body::from(bytes.clone()));
+        buffered = bytes;
     }
 
     let plan = namespace
@@ -247,6 +249,7 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
                         namespace: Arc::clone(&namespace),
                         platform: Arc::clone(platform),
                         at: entry.at,
+                        body: buffered,
                     });
                     state
                         .vendors
@@ -263,17 +266,18 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
             }
         }
     };
-    finish(&namespace, entry, response, started)
+    finish(namespace, entry, response, started)
 }
 
 fn finish(
-    namespace: &super::namespace::Namespace,
+    namespace: super::namespace::NamespaceGuard,
     mut entry: Entry,
     response: Response,
     started: std::time::Instant,
 ) -> Response {
+    let ended = real_instant();
     entry.status = response.status().as_u16();
-    entry.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    entry.latency_ms = ended.saturating_duration_since(started).as_secs_f64() * 1000.0;
     tracing::debug!(
         namespace = %entry.namespace,
         api = entry.api.unwrap_or("-"),
@@ -285,6 +289,7 @@ fn finish(
         entry.path,
     );
     namespace.journal().record(entry);
+    namespace.release_at(ended);
     response
 }
 

@@ -38,9 +38,9 @@ impl FromRequest<Arc<Astral>> for RawBody {
     type Rejection = AstralError;
 
     async fn from_request(request: Request, api: &Arc<Astral>) -> Result<Self, Self::Rejection> {
-        Bytes::from_request(request, api)
+        crate::platform::RequestBody::from_request(request, api)
             .await
-            .map(RawBody)
+            .map(|crate::platform::RequestBody(bytes)| RawBody(bytes))
             .map_err(|_| AstralError::bad_request("Не удалось прочитать тело запроса."))
     }
 }

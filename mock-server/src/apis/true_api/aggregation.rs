@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{StatusCode, Uri};
@@ -16,6 +15,7 @@ use super::auth::{Caller, parse_body};
 use super::data::Code;
 use super::error::TrueApiError;
 use crate::apis::query::QueryParams;
+use crate::platform::RequestBody;
 
 const MAX_CODES: usize = 1000;
 
@@ -35,7 +35,7 @@ fn units<'a>(api: &'a TrueApi, code: &'a Code, depth: usize, out: &mut Vec<&'a C
 }
 
 /// `POST /cis/cises-units-count`: how many units each code holds, and per GTIN.
-pub async fn units_count(State(api): State<Arc<TrueApi>>, _caller: Caller, body: Bytes) -> Response {
+pub async fn units_count(State(api): State<Arc<TrueApi>>, _caller: Caller, RequestBody(body): RequestBody) -> Response {
     let codes: Vec<String> = match parse_body(&body) {
         Ok(codes) => super::jackson::texts(codes),
         Err(error) => return error.into_response(),
@@ -175,7 +175,7 @@ pub async fn aggregated_list_post(
     State(api): State<Arc<TrueApi>>,
     Caller(claims): Caller,
     uri: Uri,
-    body: Bytes,
+    RequestBody(body): RequestBody,
 ) -> Response {
     let query = QueryParams::parse(uri.query());
     let tree_query = match TreeQuery::parse(&api, &query, true) {

@@ -19,6 +19,7 @@ use serde_json::json;
 
 use super::error::{NOT_FOUND_URL, TrueApiError};
 use super::{AuthState, Strictness, TrueApi};
+use crate::platform::RequestBody;
 use crate::platform::clock::saturating_after;
 use crate::platform::error::AdminError;
 use crate::platform::{Platform, RequestContext};
@@ -109,7 +110,11 @@ pub fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Tru
 }
 
 /// `POST /auth/simpleSignIn`.
-pub async fn simple_sign_in(State(api): State<Arc<TrueApi>>, ctx: RequestContext, body: Bytes) -> Response {
+pub async fn simple_sign_in(
+    State(api): State<Arc<TrueApi>>,
+    ctx: RequestContext,
+    RequestBody(body): RequestBody,
+) -> Response {
     sign_in(&api, &ctx, &body).unwrap_or_else(IntoResponse::into_response)
 }
 

@@ -28,6 +28,7 @@ use super::error::TrueApiError;
 use super::reference::Reference;
 use crate::apis::query::QueryParams;
 use crate::fixtures::{FixtureError, FixtureSource, Versioned};
+use crate::platform::RequestBody;
 use crate::platform::error::AdminError;
 use crate::platform::store::Store;
 use crate::platform::{Platform, RequestContext};
@@ -244,7 +245,7 @@ pub async fn prequest(
     State(api): State<Arc<TrueApi>>,
     ctx: RequestContext,
     Caller(claims): Caller,
-    body: Bytes,
+    RequestBody(body): RequestBody,
 ) -> Response {
     request_invoice(&api, &ctx, &claims, &body).unwrap_or_else(IntoResponse::into_response)
 }

@@ -114,13 +114,17 @@ pub struct Code {
 }
 
 impl Code {
-    /// `produced_date` as the API's date-times: a date is midnight (`2025-03-14T00:00:00.000Z`), a
-    /// date-time (the doc's examples) is printed as written.
-    pub fn produced_at(&self) -> String {
-        if self.produced_date.contains('T') {
-            self.produced_date.clone()
-        } else {
-            format!("{}T00:00:00.000Z", self.produced_date)
+    /// `produced_date` as the API's date-times, once [`Self::complete_produced_date`] ran at load.
+    pub fn produced_at(&self) -> &str {
+        &self.produced_date
+    }
+
+    /// Write a fixture's production date as the API prints it, once at load rather than on every
+    /// answer: a date is midnight (`2025-03-14T00:00:00.000Z`), a date-time (the doc's examples)
+    /// stays as written.
+    pub fn complete_produced_date(&mut self) {
+        if !self.produced_date.contains('T') {
+            self.produced_date.push_str("T00:00:00.000Z");
         }
     }
 }

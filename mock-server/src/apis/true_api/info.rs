@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode};
@@ -15,13 +14,18 @@ use super::TrueApi;
 use super::auth::{Caller, parse_body};
 use super::data::Code;
 use super::error::TrueApiError;
+use crate::platform::RequestBody;
 
 /// At most this many codes per request (§5.5).
 const MAX_CODES: usize = 1000;
 const MASK: &str = "*****";
 
 /// `POST /cises/info`.
-pub async fn cises_info(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, body: Bytes) -> Response {
+pub async fn cises_info(
+    State(api): State<Arc<TrueApi>>,
+    Caller(claims): Caller,
+    RequestBody(body): RequestBody,
+) -> Response {
     let codes: Vec<String> = match parse_body(&body) {
         Ok(codes) => super::jackson::texts(codes),
         Err(error) => return error.into_response(),
@@ -124,7 +128,7 @@ enum CisInfo<'a> {
         product_group_id: Option<u32>,
         product_group: Option<&'a str>,
         brand: Option<&'a str>,
-        produced_date: String,
+        produced_date: &'a str,
         package_type: &'a str,
         owner_bin: &'a str,
         owner_name: Option<&'a str>,
@@ -194,7 +198,7 @@ mod tests {
                     product_group_id: group_id,
                     product_group: some(4),
                     brand: some(5),
-                    produced_date: strings[6].clone(),
+                    produced_date: &strings[6],
                     package_type: &strings[7],
                     owner_bin: &strings[8],
                     owner_name: some(9),

@@ -234,6 +234,8 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
     })?;
     let catalogue = load_catalogue(fixtures, &by_bin, &reference)?;
     let accounts = billing::load(fixtures, &participants.participants, &reference)?;
+    let mut catalogue = catalogue;
+    catalogue.codes.iter_mut().for_each(Code::complete_produced_date);
     let api = Arc::new(TrueApi {
         config,
         participants: participants.participants,

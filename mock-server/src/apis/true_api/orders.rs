@@ -8,7 +8,6 @@ use rustc_hash::FxHashMap;
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode};
@@ -19,6 +18,7 @@ use super::TrueApi;
 use super::auth::Caller;
 use super::error::TrueApiError;
 use crate::generate::check_digits::is_valid_gtin14;
+use crate::platform::RequestBody;
 use crate::platform::RequestContext;
 use crate::platform::lifecycle::{Lifecycle, LifecycleSpec, TransitionRule, Trigger};
 use crate::platform::store::Store;
@@ -107,7 +107,7 @@ pub async fn create(
     State(api): State<Arc<TrueApi>>,
     ctx: RequestContext,
     Caller(claims): Caller,
-    body: Bytes,
+    RequestBody(body): RequestBody,
 ) -> Response {
     let request: OrderRequest = match super::auth::parse_body(&body) {
         Ok(request) => request,

@@ -18,9 +18,14 @@ use serde_json::{Map, Value, json};
 use super::TrueApi;
 use super::auth::{Caller, Claims, parse_body};
 use super::error::TrueApiError;
+use crate::platform::RequestBody;
 
 /// `POST /product/route/gtin {"data": [gtin…]}`.
-pub async fn route_gtin(State(api): State<Arc<TrueApi>>, Caller(claims): Caller, body: Bytes) -> Response {
+pub async fn route_gtin(
+    State(api): State<Arc<TrueApi>>,
+    Caller(claims): Caller,
+    RequestBody(body): RequestBody,
+) -> Response {
     route(&api, &claims, &body).unwrap_or_else(IntoResponse::into_response)
 }
 
