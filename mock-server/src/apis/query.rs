@@ -11,14 +11,20 @@ pub struct QueryParams<'a> {
 impl<'a> QueryParams<'a> {
     /// Decode `raw` (`a=1&b=%D0%B0`); malformed escapes are kept literally, never an error.
     pub fn parse(raw: Option<&'a str>) -> Self {
-        let pairs = raw
-            .map(|raw| {
-                // Sized up front: growing the vector pair by pair showed in profiles.
-                let mut pairs = Vec::with_capacity(raw.bytes().filter(|&b| b == b'&').count() + 1);
-                pairs.extend(form_urlencoded::parse(raw.as_bytes()));
-                pairs
-            })
-            .unwrap_or_default();
+        let Some(raw) = raw else {
+            return Self::default();
+        };
+        // Sized up front: growing the vector pair by pair showed in profiles.
+        let mut pairs = Vec::with_capacity(raw.bytes().filter(|&b| b == b'&').count() + 1);
+        if raw.contains(['%', '+']) {
+            pairs.extend(form_urlencoded::parse(raw.as_bytes()));
+        } else {
+            // Nothing to decode: the pairs are slices of `raw`, split as form_urlencoded splits.
+            pairs.extend(raw.split('&').filter(|pair| !pair.is_empty()).map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (Cow::Borrowed(name), Cow::Borrowed(value))
+            }));
+        }
         Self { pairs }
     }
 
@@ -55,7 +61,23 @@ impl<'a> QueryParams<'a> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// The fast path for queries with nothing to decode splits exactly as form_urlencoded does.
+        #[test]
+        fn pairs_are_form_urlencodeds(raw in "[a-z=&%+2A0 .;Б]{0,30}") {
+            let ours: Vec<(String, String)> = QueryParams::parse(Some(&raw))
+                .pairs
+                .into_iter()
+                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                .collect();
+            let theirs: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes()).into_owned().collect();
+            prop_assert_eq!(ours, theirs);
+        }
+    }
 
     #[test]
     fn decodes_and_keeps_the_first() {

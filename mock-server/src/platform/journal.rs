@@ -59,8 +59,14 @@ pub fn redact_query(query: &str) -> String {
 /// reference into the connection's read buffer (which would keep it alive in the journal).
 /// [`redacted_headers`] reads it back without the secrets.
 pub fn header_lines(headers: &HeaderMap) -> String {
-    let size = headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 3).sum();
-    let mut out = String::with_capacity(size);
+    let mut out = String::new();
+    write_header_lines(&mut out, headers);
+    out
+}
+
+/// [`header_lines`] appended to `out` (a recycled entry's buffer).
+pub fn write_header_lines(out: &mut String, headers: &HeaderMap) {
+    out.reserve(headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 3).sum());
     for (name, value) in headers {
         out.push_str(name.as_str());
         out.push_str(": ");
@@ -70,7 +76,6 @@ pub fn header_lines(headers: &HeaderMap) -> String {
         }
         out.push('\n');
     }
-    out
 }
 
 /// The `(name, value)` pairs of [`header_lines`], secret values replaced.
@@ -95,7 +100,7 @@ pub struct Unmatched {
 
 /// One exchange, stored cheaply (shared strings, header values not copied) and turned into
 /// JSON only when the admin API reads it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Entry {
     pub id: u64,
     /// Namespace time when the request arrived.
@@ -120,6 +125,40 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// Empty every field for the next request, keeping the strings' buffers.
+    pub fn clear(&mut self) {
+        let Self {
+            id,
+            at,
+            namespace: _,
+            api,
+            method: _,
+            path,
+            query,
+            headers,
+            body,
+            body_truncated,
+            status,
+            latency_ms,
+            route,
+            unmatched,
+            fault,
+        } = self;
+        *id = 0;
+        *at = DateTime::default();
+        *api = None;
+        path.clear();
+        query.clear();
+        headers.clear();
+        body.clear();
+        *body_truncated = false;
+        *status = 0;
+        *latency_ms = 0.0;
+        *route = None;
+        *unmatched = None;
+        *fault = None;
+    }
+
     pub fn matched(&self) -> bool {
         self.route.is_some()
     }
@@ -159,7 +198,14 @@ pub struct Journal {
 struct Ring {
     next_id: u64,
     entries: VecDeque<Entry>,
+    /// Entries that fell out of a full ring, emptied, for [`Journal::blank`] to hand out again: a
+    /// busy namespace then records without allocating or freeing its strings.
+    spare: Vec<Entry>,
 }
+
+/// At most this many spare entries are kept (enough for the requests one namespace has in flight
+/// at once on a few worker threads; beyond, they are freed as before).
+const SPARE_ENTRIES: usize = 8;
 
 impl Journal {
     pub fn new(capacity: usize) -> Self {
@@ -173,12 +219,18 @@ impl Journal {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Store an entry, assigning its id; the oldest entry falls out when full.
+    /// An empty entry to fill for a new request: one that fell out of the ring, if any.
+    pub fn blank(&self) -> Entry {
+        self.lock().spare.pop().unwrap_or_default()
+    }
+
+    /// Store an entry, assigning its id; the oldest entry falls out when full (and is kept as a
+    /// spare for [`Self::blank`]).
     pub fn record(&self, mut entry: Entry) {
         if self.capacity == 0 {
             return;
         }
-        let evicted = {
+        let freed = {
             let mut ring = self.lock();
             ring.next_id += 1;
             entry.id = ring.next_id;
@@ -188,10 +240,17 @@ impl Journal {
                 None
             };
             ring.entries.push_back(entry);
-            evicted
+            match evicted {
+                Some(mut evicted) if ring.spare.len() < SPARE_ENTRIES => {
+                    evicted.clear();
+                    ring.spare.push(evicted);
+                    None
+                }
+                evicted => evicted,
+            }
         };
         // Freed outside the lock.
-        drop(evicted);
+        drop(freed);
     }
 
     /// Entries newest first, optionally only one API's, at most `limit`.
@@ -207,7 +266,9 @@ impl Journal {
     }
 
     pub fn clear(&self) {
-        self.lock().entries.clear();
+        let mut ring = self.lock();
+        ring.entries.clear();
+        ring.spare.clear();
     }
 }
 
@@ -258,6 +319,24 @@ mod tests {
         }
         let paths: Vec<_> = journal.list(None, 10).into_iter().map(|e| e.path).collect();
         assert_eq!(paths, ["/3", "/2"]);
+    }
+
+    #[test]
+    fn entries_that_fall_out_come_back_empty_with_their_buffers() {
+        let journal = Journal::new(1);
+        let mut first = journal.blank();
+        first.path.push_str("/a-rather-long-path/that/needs/a/buffer");
+        first.status = 404;
+        journal.record(first);
+        journal.record(entry("/2"));
+
+        let blank = journal.blank();
+
+        assert!(blank.path.is_empty() && blank.path.capacity() >= 39, "{blank:?}");
+        assert_eq!((blank.status, blank.id, blank.route), (0, 0, None));
+        assert_eq!(journal.blank().path.capacity(), 0, "only one entry fell out");
+        let paths: Vec<_> = journal.list(None, 10).into_iter().map(|e| e.path).collect();
+        assert_eq!(paths, ["/2"]);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use super::clock::real_instant;
 use super::conn::{ConnectionFault, NetworkFault};
 use super::error::platform_error;
 use super::faults::{FaultPlan, FaultResponse};
-use super::journal::{Entry, Unmatched, header_lines};
+use super::journal::{Entry, Unmatched, write_header_lines};
 use super::namespace::{DEFAULT_NAMESPACE, NamespaceError};
 use super::routes::{Classified, Miss, classify};
 use super::{Platform, RequestContext};
@@ -104,8 +104,8 @@ fn rewrite_path(uri: &Uri, path: &str) -> Uri {
 /// The layer function; see the module docs for the order of things.
 async fn layer(state: &ServingParts, mut request: Request) -> Response {
     let started = real_instant();
-    let (named, path) = match split_prefix(request.uri().path()) {
-        Some((name, rest)) => (Some(name.to_owned()), rest.to_owned()),
+    let (named, rewritten) = match split_prefix(request.uri().path()) {
+        Some((name, rest)) => (Some(name.to_owned()), Some(rewrite_path(request.uri(), rest))),
         None => {
             let named = match request.headers().get(NAMESPACE_HEADER).map(|value| value.to_str()) {
                 Some(Ok(name)) => Some(name.to_owned()),
@@ -117,7 +117,7 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
                 }
                 None => None,
             };
-            (named, request.uri().path().to_owned())
+            (named, None)
         }
     };
     if let Some(name) = &named
@@ -125,10 +125,12 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
     {
         return platform_error(StatusCode::BAD_REQUEST, message);
     }
-    if request.uri().path() != path {
-        let uri = rewrite_path(request.uri(), &path);
+    if let Some(uri) = rewritten {
         *request.uri_mut() = uri;
     }
+    // A clone shares the URI's bytes: the path is borrowed from it while the request moves on.
+    let uri = request.uri().clone();
+    let path = uri.path();
     if path == "/__admin" || path.starts_with("/__admin/") {
         request.extensions_mut().insert(RequestedNamespace(named));
         // Vendors' admin routes resolve their namespace through the platform.
@@ -155,7 +157,7 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
         }
     };
     let api = platform
-        .api_for_path(&path)
+        .api_for_path(path)
         .filter(|api| match &state.scope {
             Scope::All => true,
             Scope::Only(only) => only == api.name(),
@@ -165,33 +167,27 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
     let method = request.method().clone();
     let query = request.uri().query().unwrap_or("");
     let (route, unmatched) = match api.as_ref() {
-        Some(api) => match classify(api.routes(), &method, &path, query) {
+        Some(api) => match classify(api.routes(), &method, path, query) {
             Classified::Matched(route) => (Some(route.path), None),
             Classified::Unmatched { nearest, miss } => (None, Some((nearest.map(|r| r.label()), miss))),
         },
         // Outside every API this listener serves: name the route it may have meant.
-        None => match classify(&platform.routes, &method, &path, query) {
+        None => match classify(&platform.routes, &method, path, query) {
             Classified::Matched(route) => (None, Some((Some(route.label()), Miss::UnknownPath))),
             Classified::Unmatched { nearest, miss } => (None, Some((nearest.map(|r| r.label()), miss))),
         },
     };
-    let mut entry = Entry {
-        id: 0,
-        at: namespace.clock().now_at(started),
-        namespace: namespace.shared_name(),
-        api: api.as_ref().map(|api| api.name()),
-        method: method.clone(),
-        path,
-        query: query.to_owned(),
-        headers: header_lines(request.headers()),
-        body: String::new(),
-        body_truncated: false,
-        status: 0,
-        latency_ms: 0.0,
-        route,
-        unmatched: unmatched.map(|(nearest, miss)| Unmatched { nearest, miss }),
-        fault: None,
-    };
+    // Filled into an entry that fell out of the journal, when there is one, reusing its buffers.
+    let mut entry = namespace.journal().blank();
+    entry.at = namespace.clock().now_at(started);
+    entry.namespace = namespace.shared_name();
+    entry.api = api.as_ref().map(|api| api.name());
+    entry.method = method.clone();
+    entry.path.push_str(path);
+    entry.query.push_str(query);
+    write_header_lines(&mut entry.headers, request.headers());
+    entry.route = route;
+    entry.unmatched = unmatched.map(|(nearest, miss)| Unmatched { nearest, miss });
 
     // Buffer a non-empty body: the journal keeps its head, the handler gets it whole.
     let mut buffered = Bytes::new();
@@ -212,7 +208,7 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
             }
         };
         let keep = bytes.len().min(platform.settings.journal_body_bytes);
-        entry.body = String::from_utf8_lossy(&bytes[..keep]).into_owned();
+        entry.body.push_str(&String::from_utf8_lossy(&bytes[..keep]));
         entry.body_truncated = keep < bytes.len();
         request = Request::from_parts(parts, Body::from(bytes.clone()));
         buffered = bytes;

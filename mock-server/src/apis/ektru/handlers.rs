@@ -93,7 +93,7 @@ fn authenticate<'a>(
     match decision {
         Decision::Allowed { used, limit } => Ok(Call {
             key,
-            usage: format!("{used}/{limit}"),
+            usage: usage(used, limit),
         }),
         Decision::Limited {
             retry_after_secs,
@@ -101,7 +101,7 @@ fn authenticate<'a>(
             limit,
         } => Err(EktruError {
             retry_after: Some(retry_after_secs),
-            usage: Some(format!("{used}/{limit}")),
+            usage: Some(usage(used, limit)),
             ..EktruError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 format!(
@@ -111,6 +111,17 @@ fn authenticate<'a>(
             )
         }),
     }
+}
+
+/// `used/limit`, the `API-Usage-Limit` value (written on every answer, so without `format!`).
+fn usage(used: u32, limit: u32) -> String {
+    let (mut used_digits, mut limit_digits) = (itoa::Buffer::new(), itoa::Buffer::new());
+    let (used, limit) = (used_digits.format(used), limit_digits.format(limit));
+    let mut value = String::with_capacity(used.len() + 1 + limit.len());
+    value.push_str(used);
+    value.push('/');
+    value.push_str(limit);
+    value
 }
 
 fn bad_request(api: &Ektru, message: String) -> EktruError {
