@@ -75,7 +75,11 @@ impl Canned {
 impl IntoResponse for Canned {
     fn into_response(self) -> Response {
         let mut response = self.body.into_response();
-        response.headers_mut().extend(self.headers);
+        // `insert`, not `extend`: `Bytes` answers `application/octet-stream`, which extending
+        // would keep beside the canned type, sending a header the mock never sends.
+        for (name, value) in self.headers {
+            response.headers_mut().insert(name, value);
+        }
         response
     }
 }
@@ -117,4 +121,26 @@ fn router(ektru: Canned, alta: Canned, true_api: Canned) -> Router {
         .route(TRUE_API_ROUTE, post(move |_body: Bytes| async move { true_api }))
         // `bench` waits for this, as for the mock, before it measures.
         .route("/__admin/health", get(|| async { "ok" }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_canned_answer_carries_each_header_once_as_given() {
+        let canned = Canned {
+            headers: vec![
+                (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+                (HeaderName::from_static(USAGE_HEADER), HeaderValue::from_static("1/5")),
+            ],
+            body: Bytes::from_static(b"{}"),
+        };
+
+        let response = canned.into_response();
+
+        let types: Vec<_> = response.headers().get_all(CONTENT_TYPE).iter().collect();
+        assert_eq!(types, ["application/json"]);
+        assert_eq!(response.headers()[USAGE_HEADER], "1/5");
+    }
 }
