@@ -78,11 +78,10 @@ pub async fn search(State(api): State<Arc<Alta>>, ctx: RequestContext, uri: Uri)
     };
     // Sized up front: the records are already serialized, the envelope adds little.
     let size = body.content.iter().map(|record| record.get().len() + 1).sum::<usize>() + 160;
-    let mut bytes = Vec::with_capacity(size);
-    if serde_json::to_writer(&mut bytes, &body).is_err() {
-        return AltaError::Server(StatusCode::INTERNAL_SERVER_ERROR).into_response();
+    match crate::apis::write_in_block(size, |out| serde_json::to_writer(bytes::BufMut::writer(out), &body)) {
+        (Ok(()), bytes) => json_response(StatusCode::OK, bytes),
+        (Err(_), _) => AltaError::Server(StatusCode::INTERNAL_SERVER_ERROR).into_response(),
     }
-    json_response(StatusCode::OK, bytes)
 }
 
 /// The records an index holds under a number.

@@ -85,24 +85,26 @@ pub async fn cises_info(
 /// a third of its cost was escaping (each key, and the Cyrillic names a byte at a time). The
 /// bytes are serde_json's, as the derived `Serialize` would write them: a proptest holds the two
 /// to each other.
-fn to_json(answer: &[Answer<'_>]) -> Vec<u8> {
+fn to_json(answer: &[Answer<'_>]) -> bytes::Bytes {
     // About 700 bytes a code.
-    let mut out = JsonOut(Vec::with_capacity(768 * answer.len()));
-    out.raw(b"[");
-    for (i, item) in answer.iter().enumerate() {
-        if i > 0 {
-            out.raw(b",");
+    let ((), body) = crate::apis::write_in_block(768 * answer.len(), |out| {
+        let mut out = JsonOut(out);
+        out.raw(b"[");
+        for (i, item) in answer.iter().enumerate() {
+            if i > 0 {
+                out.raw(b",");
+            }
+            item.write(&mut out);
         }
-        item.write(&mut out);
-    }
-    out.raw(b"]");
-    out.0
+        out.raw(b"]");
+    });
+    body
 }
 
 /// A JSON text being written.
-struct JsonOut(Vec<u8>);
+struct JsonOut<'b>(&'b mut bytes::BytesMut);
 
-impl JsonOut {
+impl JsonOut<'_> {
     fn raw(&mut self, bytes: &[u8]) {
         self.0.extend_from_slice(bytes);
     }
@@ -114,7 +116,7 @@ impl JsonOut {
         let special = text
             .bytes()
             .fold(false, |special, b| special | (b < 0x20) | (b == b'"') | (b == b'\\'));
-        self.0.push(b'"');
+        self.0.extend_from_slice(b"\"");
         if special {
             for b in text.bytes() {
                 match b {
@@ -136,13 +138,13 @@ impl JsonOut {
                             HEX[usize::from(b & 0xf)],
                         ]);
                     }
-                    _ => self.0.push(b),
+                    _ => self.0.extend_from_slice(&[b]),
                 }
             }
         } else {
             self.raw(text.as_bytes());
         }
-        self.0.push(b'"');
+        self.0.extend_from_slice(b"\"");
     }
 
     fn opt_str(&mut self, text: Option<&str>) {
@@ -155,7 +157,7 @@ impl JsonOut {
 
 impl Answer<'_> {
     /// `self` as its derived `Serialize` writes it, field for field.
-    fn write(&self, out: &mut JsonOut) {
+    fn write(&self, out: &mut JsonOut<'_>) {
         out.raw(b"{\"cisInfo\":{\"requestedCis\":");
         match &self.cis_info {
             CisInfo::NotFound { requested_cis } => out.str(requested_cis),
@@ -327,7 +329,7 @@ mod tests {
         }];
 
         assert_eq!(
-            String::from_utf8(to_json(&answer)).expect("UTF-8"),
+            String::from_utf8(to_json(&answer).to_vec()).expect("UTF-8"),
             serde_json::to_string(&answer).expect("serializes")
         );
     }
@@ -373,7 +375,7 @@ mod tests {
             let answer = if not_found { vec![missing, found] } else { vec![found] };
 
             prop_assert_eq!(
-                String::from_utf8(to_json(&answer)).expect("UTF-8"),
+                String::from_utf8(to_json(&answer).to_vec()).expect("UTF-8"),
                 serde_json::to_string(&answer).expect("serializes")
             );
         }
