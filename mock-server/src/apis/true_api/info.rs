@@ -147,6 +147,18 @@ impl JsonOut<'_> {
         self.0.extend_from_slice(b"\"");
     }
 
+    /// `,"key":` (given whole, as written) and a string.
+    fn field(&mut self, key: &[u8], text: &str) {
+        self.raw(key);
+        self.str(text);
+    }
+
+    /// `,"key":` (given whole, as written) and a string or `null`.
+    fn opt_field(&mut self, key: &[u8], text: Option<&str>) {
+        self.raw(key);
+        self.opt_str(text);
+    }
+
     fn opt_str(&mut self, text: Option<&str>) {
         match text {
             Some(text) => self.str(text),
@@ -180,31 +192,21 @@ impl Answer<'_> {
                 producer_name,
             } => {
                 out.str(requested_cis);
-                out.raw(b",\"cis\":");
-                out.str(cis);
-                out.raw(b",\"gtin\":");
-                out.str(gtin);
-                out.raw(b",\"productName\":");
-                out.opt_str(*product_name);
+                out.field(b",\"cis\":", cis);
+                out.field(b",\"gtin\":", gtin);
+                out.opt_field(b",\"productName\":", *product_name);
                 out.raw(b",\"productGroupId\":");
                 match product_group_id {
                     Some(id) => out.raw(itoa::Buffer::new().format(*id).as_bytes()),
                     None => out.raw(b"null"),
                 }
-                out.raw(b",\"productGroup\":");
-                out.opt_str(*product_group);
-                out.raw(b",\"brand\":");
-                out.opt_str(*brand);
-                out.raw(b",\"producedDate\":");
-                out.str(produced_date);
-                out.raw(b",\"packageType\":");
-                out.str(package_type);
-                out.raw(b",\"ownerBin\":");
-                out.str(owner_bin);
-                out.raw(b",\"ownerName\":");
-                out.opt_str(*owner_name);
-                out.raw(b",\"status\":");
-                out.str(status);
+                out.opt_field(b",\"productGroup\":", *product_group);
+                out.opt_field(b",\"brand\":", *brand);
+                out.field(b",\"producedDate\":", produced_date);
+                out.field(b",\"packageType\":", package_type);
+                out.field(b",\"ownerBin\":", owner_bin);
+                out.opt_field(b",\"ownerName\":", *owner_name);
+                out.field(b",\"status\":", status);
                 out.raw(b",\"child\":[");
                 for (i, child) in child.iter().enumerate() {
                     if i > 0 {
@@ -214,20 +216,16 @@ impl Answer<'_> {
                 }
                 out.raw(b"],\"parent\":");
                 out.opt_str(*parent);
-                out.raw(b",\"producerBin\":");
-                out.str(producer_bin);
-                out.raw(b",\"producerName\":");
-                out.opt_str(*producer_name);
+                out.field(b",\"producerBin\":", producer_bin);
+                out.opt_field(b",\"producerName\":", *producer_name);
             }
         }
         out.raw(b"}");
         if let Some(code) = self.error_code {
-            out.raw(b",\"errorCode\":");
-            out.str(code);
+            out.field(b",\"errorCode\":", code);
         }
         if let Some(message) = self.error_message {
-            out.raw(b",\"errorMessage\":");
-            out.str(message);
+            out.field(b",\"errorMessage\":", message);
         }
         out.raw(b"}");
     }
