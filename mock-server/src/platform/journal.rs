@@ -55,30 +55,20 @@ pub fn redact_query(query: &str) -> String {
     out
 }
 
-/// The headers as `name: value` lines in one string, as they came: one allocation, and no
-/// reference into the connection's read buffer (which would keep it alive in the journal).
-/// [`redacted_headers`] reads it back without the secrets.
-pub fn header_lines(headers: &HeaderMap) -> String {
-    let mut out = String::new();
-    write_header_lines(&mut out, headers);
-    out
-}
-
-/// [`header_lines`] appended to `out` (a recycled entry's buffer).
+/// The headers appended to `out` (a recycled entry's buffer) as `name: value` lines, as they came:
+/// no reference into the connection's read buffer (which would keep it alive in the journal).
+/// [`redacted_headers`] reads them back without the secrets.
 pub fn write_header_lines(out: &mut String, headers: &HeaderMap) {
     out.reserve(headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 3).sum());
     for (name, value) in headers {
         out.push_str(name.as_str());
         out.push_str(": ");
-        match std::str::from_utf8(value.as_bytes()) {
-            Ok(value) => out.push_str(value),
-            Err(_) => out.push_str(&String::from_utf8_lossy(value.as_bytes())),
-        }
+        out.push_str(&String::from_utf8_lossy(value.as_bytes()));
         out.push('\n');
     }
 }
 
-/// The `(name, value)` pairs of [`header_lines`], secret values replaced.
+/// The `(name, value)` pairs of [`write_header_lines`], secret values replaced.
 pub fn redacted_headers(lines: &str) -> Vec<(&str, &str)> {
     lines
         .lines()
@@ -111,7 +101,7 @@ pub struct Entry {
     pub path: String,
     /// As sent: read it through [`redact_query`].
     pub query: String,
-    /// [`header_lines`], as sent: read them through [`redacted_headers`].
+    /// [`write_header_lines`], as sent: read them through [`redacted_headers`].
     pub headers: String,
     pub body: String,
     pub body_truncated: bool,
@@ -348,7 +338,8 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("authorization", "Bearer t".parse().unwrap());
         headers.insert("accept", "*/*".parse().unwrap());
-        let lines = header_lines(&headers);
+        let mut lines = String::new();
+        write_header_lines(&mut lines, &headers);
         assert_eq!(lines, "authorization: Bearer t\naccept: */*\n");
         assert_eq!(
             redacted_headers(&lines),
