@@ -20,7 +20,7 @@ use super::clock::real_instant;
 use super::conn::{ConnectionFault, NetworkFault};
 use super::error::platform_error;
 use super::faults::{FaultPlan, FaultResponse};
-use super::journal::{Entry, Unmatched, write_header_lines};
+use super::journal::{Entry, Unmatched, push_lossy, write_header_lines};
 use super::namespace::{DEFAULT_NAMESPACE, NamespaceError};
 use super::routes::{Classified, Miss, classify};
 use super::{Platform, RequestContext};
@@ -208,7 +208,7 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
             }
         };
         let keep = bytes.len().min(platform.settings.journal_body_bytes);
-        entry.body.push_str(&String::from_utf8_lossy(&bytes[..keep]));
+        push_lossy(&mut entry.body, &bytes[..keep]);
         entry.body_truncated = keep < bytes.len();
         request = Request::from_parts(parts, Body::from(bytes.clone()));
         buffered = bytes;
