@@ -43,6 +43,12 @@ pub trait VendorApi: Send + Sync + 'static {
     fn error_response(&self, route: Option<&'static str>, status: StatusCode) -> Response;
     /// The vendor's own answer to an unknown URL or method under its prefix.
     fn not_found(&self) -> Response;
+    /// An answer the vendor gives before any of its routes sees the request (True API's 406 when
+    /// `Accept` admits nothing the route sends, §2.5); `None` lets it through. Checked here, not
+    /// in a router layer, because a layer boxes one more future on every request.
+    fn refuse(&self, _path: &str, _headers: &http::HeaderMap) -> Option<Response> {
+        None
+    }
     /// Demo credentials for `GET /__admin/credentials`.
     fn credentials(&self) -> serde_json::Value;
     /// Its own admin routes (`METHOD /__admin/…`), listed when an admin path is unknown.

@@ -135,10 +135,8 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
         request.extensions_mut().insert(RequestedNamespace(named));
         // Vendors' admin routes resolve their namespace through the platform.
         request.extensions_mut().insert(Arc::clone(&state.platform));
-        return state
-            .admin
-            .clone()
-            .oneshot(request)
+        // Boxed, as every rare branch below: an inline await would grow every request's future.
+        return Box::pin(state.admin.clone().oneshot(request))
             .await
             .unwrap_or_else(|never| match never {});
     }
@@ -221,7 +219,7 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
         entry.fault = Some(plan.rule);
         if plan.delay_ms > 0 {
             // Simulated latency is real time by design: it is what a client's timeouts see.
-            tokio::time::sleep(Duration::from_millis(plan.delay_ms)).await;
+            Box::pin(tokio::time::sleep(Duration::from_millis(plan.delay_ms))).await;
         }
     }
     let response = match plan.as_ref().map(|plan| &plan.response) {
@@ -240,6 +238,7 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
         ) => network_fault(network, plan.as_ref(), ConnectionFault::current().as_ref()),
         _ => {
             let response = match &api {
+                Some(api) if let Some(refused) = api.refuse(path, request.headers()) => refused,
                 Some(_) => {
                     request.extensions_mut().insert(RequestContext {
                         namespace: Arc::clone(&namespace),
@@ -257,7 +256,9 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
                 None => unknown_url(&method, &entry.path),
             };
             match plan.as_ref().map(|plan| &plan.response) {
-                Some(FaultResponse::Dribble { duration_ms, chunks }) => dribble(response, *duration_ms, *chunks).await,
+                Some(FaultResponse::Dribble { duration_ms, chunks }) => {
+                    Box::pin(dribble(response, *duration_ms, *chunks)).await
+                }
                 _ => response,
             }
         }

@@ -281,7 +281,6 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         .route("/api/v3/true-api/cises/orders/{uuid}/status", get(orders::status))
         .route("/api/v3/true-api/cises/orders/{uuid}/result", get(orders::result))
         .route("/api/v3/true-api/{*rest}", any(auth::unknown_route))
-        .layer(tower::layer::layer_fn(Negotiate))
         .with_state(api.clone());
     let admin = Router::new()
         .route("/__admin/true-api/tokens", post(auth::admin_mint_token))
@@ -512,32 +511,6 @@ fn admits(headers: &http::HeaderMap, types: &[&str]) -> bool {
     })
 }
 
-/// §2.5: a request whose `Accept` admits none of the types its route answers with gets 406 with
-/// an empty body. A plain tower layer (no boxed middleware future): it runs on every request.
-#[derive(Clone)]
-struct Negotiate<S>(S);
-
-impl<S> tower::Service<axum::extract::Request> for Negotiate<S>
-where
-    S: tower::Service<axum::extract::Request, Response = Response>,
-{
-    type Response = Response;
-    type Error = S::Error;
-    type Future = futures_util::future::Either<std::future::Ready<Result<Response, S::Error>>, S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
-        self.0.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
-        if admits(request.headers(), produces(request.uri().path())) {
-            futures_util::future::Either::Right(self.0.call(request))
-        } else {
-            futures_util::future::Either::Left(std::future::ready(Ok(TrueApiError::NotAcceptable.into_response())))
-        }
-    }
-}
-
 /// Per-namespace authentication state: issued challenges, the token secret, the strictness.
 pub struct AuthState {
     /// HS256 secret of this namespace's tokens, derived from its seed.
@@ -604,6 +577,12 @@ impl VendorApi for TrueApi {
 
     fn not_found(&self) -> Response {
         TrueApiError::Message(StatusCode::NOT_FOUND, error::NOT_FOUND_URL.into()).into_response()
+    }
+
+    /// §2.5: a request whose `Accept` admits none of the types its route answers with gets 406
+    /// with an empty body, whatever the route (an unknown one included).
+    fn refuse(&self, path: &str, headers: &http::HeaderMap) -> Option<Response> {
+        (!admits(headers, produces(path))).then(|| TrueApiError::NotAcceptable.into_response())
     }
 
     fn admin_routes(&self) -> &'static [&'static str] {
