@@ -199,10 +199,16 @@ pub struct Journal {
 #[derive(Debug, Default)]
 struct Ring {
     next_id: u64,
-    entries: VecDeque<Entry>,
+    /// Boxed: an entry moves from the serving layer's request future to here and back to
+    /// [`Journal::blank`] as a pointer, and that future stays small.
+    entries: VecDeque<Box<Entry>>,
     /// Entries that fell out of a full ring, emptied, for [`Journal::blank`] to hand out again: a
     /// busy namespace then records without allocating or freeing its strings.
-    spare: Vec<Entry>,
+    #[expect(
+        clippy::vec_box,
+        reason = "handed out and taken back as boxes, never moved out of them"
+    )]
+    spare: Vec<Box<Entry>>,
 }
 
 /// At most this many spare entries are kept (enough for the requests one namespace has in flight
@@ -222,13 +228,13 @@ impl Journal {
     }
 
     /// An empty entry to fill for a new request: one that fell out of the ring, if any.
-    pub fn blank(&self) -> Entry {
+    pub fn blank(&self) -> Box<Entry> {
         self.lock().spare.pop().unwrap_or_default()
     }
 
     /// Store an entry, assigning its id; the oldest entry falls out when full (and is kept as a
     /// spare for [`Self::blank`]).
-    pub fn record(&self, mut entry: Entry) {
+    pub fn record(&self, mut entry: Box<Entry>) {
         if self.capacity == 0 {
             return;
         }
@@ -263,7 +269,7 @@ impl Journal {
             .rev()
             .filter(|e| api.is_none_or(|api| e.api == Some(api)))
             .take(limit)
-            .cloned()
+            .map(|entry| Entry::clone(entry))
             .collect()
     }
 
@@ -327,7 +333,7 @@ mod tests {
     fn ring_is_bounded_and_newest_first() {
         let journal = Journal::new(2);
         for path in ["/1", "/2", "/3"] {
-            journal.record(entry(path));
+            journal.record(Box::new(entry(path)));
         }
         let paths: Vec<_> = journal.list(None, 10).into_iter().map(|e| e.path).collect();
         assert_eq!(paths, ["/3", "/2"]);
@@ -340,7 +346,7 @@ mod tests {
         first.path.push_str("/a-rather-long-path/that/needs/a/buffer");
         first.status = 404;
         journal.record(first);
-        journal.record(entry("/2"));
+        journal.record(Box::new(entry("/2")));
 
         let blank = journal.blank();
 

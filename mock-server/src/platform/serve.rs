@@ -70,18 +70,39 @@ impl tower::Service<Request> for Serving {
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let this = self.0.clone();
-        Box::pin(async move {
-            // A panic is a bug; the client still gets an answer and the process goes on.
-            let served = std::panic::AssertUnwindSafe(layer(&this, request)).catch_unwind().await;
-            Ok(served.unwrap_or_else(|_| {
-                platform_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal error in the mock server (a bug: please report it)",
-                )
-            }))
-        })
+        let started = real_instant();
+        // A panic is a bug; the client still gets an answer and the process goes on.
+        let admitted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| admit(&self.0, request, started)));
+        match admitted {
+            Ok(Admitted::Answer(response)) => Box::pin(std::future::ready(Ok(response))),
+            Ok(Admitted::Admin(request)) => Box::pin(guarded(
+                self.0
+                    .admin
+                    .clone()
+                    .oneshot(request)
+                    .map(|answered| answered.unwrap_or_else(|never| match never {})),
+            )),
+            Ok(Admitted::Vendor(exchange)) => Box::pin(guarded(exchange.run(Arc::clone(&self.0)))),
+            Err(_) => Box::pin(std::future::ready(Ok(internal_error()))),
+        }
     }
+}
+
+/// The answer to a panic (a bug): the client still gets an answer and the process goes on.
+fn internal_error() -> Response {
+    platform_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error in the mock server (a bug: please report it)",
+    )
+}
+
+/// `future`, with a panic while it runs turned into [`internal_error`].
+fn guarded(
+    future: impl Future<Output = Response> + Send + 'static,
+) -> impl Future<Output = Result<Response, std::convert::Infallible>> + Send + 'static {
+    std::panic::AssertUnwindSafe(future)
+        .catch_unwind()
+        .map(|served| Ok(served.unwrap_or_else(|_| internal_error())))
 }
 
 /// Split `/ns/{name}/rest` into the name and `/rest`.
@@ -101,19 +122,43 @@ fn rewrite_path(uri: &Uri, path: &str) -> Uri {
     path_and_query.parse().unwrap_or_else(|_| uri.clone())
 }
 
-/// The layer function; see the module docs for the order of things.
-async fn layer(state: &ServingParts, mut request: Request) -> Response {
-    let started = real_instant();
+/// What the synchronous part of the layer decided.
+enum Admitted {
+    /// Answered already (a bad namespace name, no room for another namespace).
+    Answer(Response),
+    /// For the admin API, never journaled or faulted.
+    Admin(Request),
+    /// For a vendor (or for no API: the journal records that too).
+    Vendor(Exchange),
+}
+
+/// A vendor request between admission and its journal entry.
+///
+/// The serving layer is split into [`admit`], which runs in `call` without awaiting anything, and
+/// [`Exchange::run`], the only future: an async function's state holds every value that lives
+/// across an await, and one layer function held so much that each request's future took a large
+/// allocation, which glibc serves by consolidating its free lists first.
+struct Exchange {
+    namespace: super::namespace::NamespaceGuard,
+    entry: Box<Entry>,
+    request: Request,
+    api: Option<Arc<dyn super::VendorApi>>,
+    started: std::time::Instant,
+}
+
+/// The namespace, the journal entry and the route of `request`; see the module docs for the
+/// order of things.
+fn admit(state: &ServingParts, mut request: Request, started: std::time::Instant) -> Admitted {
     let (named, rewritten) = match split_prefix(request.uri().path()) {
         Some((name, rest)) => (Some(name.to_owned()), Some(rewrite_path(request.uri(), rest))),
         None => {
             let named = match request.headers().get(NAMESPACE_HEADER).map(|value| value.to_str()) {
                 Some(Ok(name)) => Some(name.to_owned()),
                 Some(Err(_)) => {
-                    return platform_error(
+                    return Admitted::Answer(platform_error(
                         StatusCode::BAD_REQUEST,
                         "X-Mock-Namespace must be 1 to 64 characters from A-Z, a-z, 0-9, '_' and '-'",
-                    );
+                    ));
                 }
                 None => None,
             };
@@ -123,22 +168,17 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
     if let Some(name) = &named
         && let Err(message) = super::namespace::validate_name(name)
     {
-        return platform_error(StatusCode::BAD_REQUEST, message);
+        return Admitted::Answer(platform_error(StatusCode::BAD_REQUEST, message));
     }
     if let Some(uri) = rewritten {
         *request.uri_mut() = uri;
     }
-    // A clone shares the URI's bytes: the path is borrowed from it while the request moves on.
-    let uri = request.uri().clone();
-    let path = uri.path();
+    let path = request.uri().path();
     if path == "/__admin" || path.starts_with("/__admin/") {
         request.extensions_mut().insert(RequestedNamespace(named));
         // Vendors' admin routes resolve their namespace through the platform.
         request.extensions_mut().insert(Arc::clone(&state.platform));
-        // Boxed, as every rare branch below: an inline await would grow every request's future.
-        return Box::pin(state.admin.clone().oneshot(request))
-            .await
-            .unwrap_or_else(|never| match never {});
+        return Admitted::Admin(request);
     }
 
     let platform = &state.platform;
@@ -148,10 +188,10 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
     {
         Ok(namespace) => namespace,
         Err(error @ NamespaceError::InvalidName(_)) => {
-            return platform_error(StatusCode::BAD_REQUEST, error.to_string());
+            return Admitted::Answer(platform_error(StatusCode::BAD_REQUEST, error.to_string()));
         }
         Err(error @ NamespaceError::Full(_)) => {
-            return platform_error(StatusCode::SERVICE_UNAVAILABLE, error.to_string());
+            return Admitted::Answer(platform_error(StatusCode::SERVICE_UNAVAILABLE, error.to_string()));
         }
     };
     let api = platform
@@ -162,15 +202,15 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
         })
         .cloned();
 
-    let method = request.method().clone();
+    let method = request.method();
     let query = request.uri().query().unwrap_or("");
     let (route, unmatched) = match api.as_ref() {
-        Some(api) => match classify(api.routes(), &method, path, query) {
+        Some(api) => match classify(api.routes(), method, path, query) {
             Classified::Matched(route) => (Some(route.path), None),
             Classified::Unmatched { nearest, miss } => (None, Some((nearest.map(|r| r.label()), miss))),
         },
         // Outside every API this listener serves: name the route it may have meant.
-        None => match classify(&platform.routes, &method, path, query) {
+        None => match classify(&platform.routes, method, path, query) {
             Classified::Matched(route) => (None, Some((Some(route.label()), Miss::UnknownPath))),
             Classified::Unmatched { nearest, miss } => (None, Some((nearest.map(|r| r.label()), miss))),
         },
@@ -186,108 +226,129 @@ async fn layer(state: &ServingParts, mut request: Request) -> Response {
     write_header_lines(&mut entry.headers, request.headers());
     entry.route = route;
     entry.unmatched = unmatched.map(|(nearest, miss)| Unmatched { nearest, miss });
+    Admitted::Vendor(Exchange {
+        namespace,
+        entry,
+        request,
+        api,
+        started,
+    })
+}
 
-    // Buffer a non-empty body: the journal keeps its head, the handler gets it whole.
-    let mut buffered = Bytes::new();
-    if request.body().size_hint().exact() != Some(0) {
-        let (parts, body) = request.into_parts();
-        let bytes = match axum::body::to_bytes(body, platform.settings.max_body_bytes).await {
-            Ok(bytes) => bytes,
-            Err(_) => {
+impl Exchange {
+    /// Buffer the body, apply a matching fault, run the vendor router, record the exchange.
+    async fn run(mut self, state: Arc<ServingParts>) -> Response {
+        let platform = &state.platform;
+        // Buffer a non-empty body: the journal keeps its head, the handler gets it whole.
+        let mut buffered = Bytes::new();
+        if self.request.body().size_hint().exact() != Some(0) {
+            let body = std::mem::take(self.request.body_mut());
+            let Ok(bytes) = axum::body::to_bytes(body, platform.settings.max_body_bytes).await else {
                 // The vendor's own 413 where the request is for a vendor.
-                let response = match &api {
-                    Some(api) => api.error_response(entry.route, StatusCode::PAYLOAD_TOO_LARGE),
+                let response = match &self.api {
+                    Some(api) => api.error_response(self.entry.route, StatusCode::PAYLOAD_TOO_LARGE),
                     None => platform_error(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         format!("request body larger than {} bytes", platform.settings.max_body_bytes),
                     ),
                 };
-                return finish(namespace, entry, response, started);
+                return self.finish(response);
+            };
+            let keep = bytes.len().min(platform.settings.journal_body_bytes);
+            push_lossy(&mut self.entry.body, &bytes[..keep]);
+            self.entry.body_truncated = keep < bytes.len();
+            *self.request.body_mut() = Body::from(bytes.clone());
+            buffered = bytes;
+        }
+
+        // Boxed (when there is one): it lives across every await below.
+        let plan = self
+            .namespace
+            .faults()
+            .plan(
+                self.entry.api,
+                self.entry.method.as_str(),
+                &self.entry.path,
+                self.namespace.rng(),
+            )
+            .map(Box::new);
+        if let Some(plan) = &plan {
+            self.entry.fault = Some(plan.rule);
+            if plan.delay_ms > 0 {
+                // Simulated latency is real time by design: it is what a client's timeouts see.
+                // Boxed, as every rare await here: inline, it would grow every request's future.
+                Box::pin(tokio::time::sleep(Duration::from_millis(plan.delay_ms))).await;
+            }
+        }
+        let response = match plan.as_ref().map(|plan| &plan.response) {
+            Some(FaultResponse::Status(status)) => {
+                let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                match &self.api {
+                    Some(api) => api.error_response(self.entry.route, status),
+                    None => platform_error(status, "injected fault"),
+                }
+            }
+            Some(
+                network @ (FaultResponse::ConnectionReset
+                | FaultResponse::EmptyResponse
+                | FaultResponse::MalformedChunk
+                | FaultResponse::RandomBytesThenClose),
+            ) => network_fault(network, plan.as_deref(), ConnectionFault::current().as_ref()),
+            _ => {
+                let response = match &self.api {
+                    Some(api) if let Some(refused) = api.refuse(&self.entry.path, self.request.headers()) => refused,
+                    Some(_) => {
+                        self.request.extensions_mut().insert(RequestContext {
+                            namespace: Arc::clone(&self.namespace),
+                            platform: Arc::clone(platform),
+                            at: self.entry.at,
+                            body: buffered,
+                        });
+                        // The router is always ready: `call`, as `oneshot` would keep a second
+                        // copy of the request in this future.
+                        let request = std::mem::take(&mut self.request);
+                        tower::Service::call(&mut state.vendors.clone(), request)
+                            .await
+                            .unwrap_or_else(|never| match never {})
+                    }
+                    None => unknown_url(&self.entry.method, &self.entry.path),
+                };
+                match plan.as_ref().map(|plan| &plan.response) {
+                    Some(FaultResponse::Dribble { duration_ms, chunks }) => {
+                        Box::pin(dribble(response, *duration_ms, *chunks)).await
+                    }
+                    _ => response,
+                }
             }
         };
-        let keep = bytes.len().min(platform.settings.journal_body_bytes);
-        push_lossy(&mut entry.body, &bytes[..keep]);
-        entry.body_truncated = keep < bytes.len();
-        request = Request::from_parts(parts, Body::from(bytes.clone()));
-        buffered = bytes;
+        self.finish(response)
     }
 
-    let plan = namespace
-        .faults()
-        .plan(entry.api, method.as_str(), &entry.path, namespace.rng());
-    if let Some(plan) = &plan {
-        entry.fault = Some(plan.rule);
-        if plan.delay_ms > 0 {
-            // Simulated latency is real time by design: it is what a client's timeouts see.
-            Box::pin(tokio::time::sleep(Duration::from_millis(plan.delay_ms))).await;
-        }
+    /// Journal the exchange and let go of the namespace.
+    fn finish(self, response: Response) -> Response {
+        let Self {
+            namespace,
+            mut entry,
+            started,
+            ..
+        } = self;
+        let ended = real_instant();
+        entry.status = response.status().as_u16();
+        entry.latency_ms = ended.saturating_duration_since(started).as_secs_f64() * 1000.0;
+        tracing::debug!(
+            namespace = %entry.namespace,
+            api = entry.api.unwrap_or("-"),
+            status = entry.status,
+            latency_ms = format_args!("{:.3}", entry.latency_ms),
+            matched = entry.matched(),
+            "{} {}",
+            entry.method,
+            entry.path,
+        );
+        namespace.journal().record(entry);
+        namespace.release_at(ended);
+        response
     }
-    let response = match plan.as_ref().map(|plan| &plan.response) {
-        Some(FaultResponse::Status(status)) => {
-            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            match &api {
-                Some(api) => api.error_response(entry.route, status),
-                None => platform_error(status, "injected fault"),
-            }
-        }
-        Some(
-            network @ (FaultResponse::ConnectionReset
-            | FaultResponse::EmptyResponse
-            | FaultResponse::MalformedChunk
-            | FaultResponse::RandomBytesThenClose),
-        ) => network_fault(network, plan.as_ref(), ConnectionFault::current().as_ref()),
-        _ => {
-            let response = match &api {
-                Some(api) if let Some(refused) = api.refuse(path, request.headers()) => refused,
-                Some(_) => {
-                    request.extensions_mut().insert(RequestContext {
-                        namespace: Arc::clone(&namespace),
-                        platform: Arc::clone(platform),
-                        at: entry.at,
-                        body: buffered,
-                    });
-                    state
-                        .vendors
-                        .clone()
-                        .oneshot(request)
-                        .await
-                        .unwrap_or_else(|never| match never {})
-                }
-                None => unknown_url(&method, &entry.path),
-            };
-            match plan.as_ref().map(|plan| &plan.response) {
-                Some(FaultResponse::Dribble { duration_ms, chunks }) => {
-                    Box::pin(dribble(response, *duration_ms, *chunks)).await
-                }
-                _ => response,
-            }
-        }
-    };
-    finish(namespace, entry, response, started)
-}
-
-fn finish(
-    namespace: super::namespace::NamespaceGuard,
-    mut entry: Entry,
-    response: Response,
-    started: std::time::Instant,
-) -> Response {
-    let ended = real_instant();
-    entry.status = response.status().as_u16();
-    entry.latency_ms = ended.saturating_duration_since(started).as_secs_f64() * 1000.0;
-    tracing::debug!(
-        namespace = %entry.namespace,
-        api = entry.api.unwrap_or("-"),
-        status = entry.status,
-        latency_ms = format_args!("{:.3}", entry.latency_ms),
-        matched = entry.matched(),
-        "{} {}",
-        entry.method,
-        entry.path,
-    );
-    namespace.journal().record(entry);
-    namespace.release_at(ended);
-    response
 }
 
 /// The answer to a URL outside every API (or outside this listener's API).

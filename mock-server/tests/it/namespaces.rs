@@ -91,6 +91,23 @@ async fn bad_namespace_names_are_a_400_that_says_what_is_allowed() {
 }
 
 #[tokio::test]
+async fn a_panicking_handler_answers_500_and_lets_go_of_its_namespace() {
+    let harness = Harness::new();
+    let crashed = harness.get("/ns/bug/demo/panic").await;
+    assert_eq!(crashed.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(crashed.text().contains("a bug"), "{}", crashed.text());
+    let list = harness.get("/__admin/namespaces").await.json();
+    let bug = list["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == "bug")
+        .cloned();
+    assert_eq!(bug.unwrap()["in_flight"], 0);
+    assert_eq!(harness.get(&format!("/ns/bug{LIST}")).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn the_namespace_set_is_bounded() {
     let harness = Harness::with_toml("[namespaces]\nmax = 3\n");
     for name in ["n1", "n2", "n3", "n4", "n5"] {

@@ -254,12 +254,18 @@ pub mod demo {
         }
     }
 
+    /// A bug in a handler, as the serving layer must survive one.
+    async fn panics() -> Response {
+        panic!("a demo handler's bug")
+    }
+
     pub fn build() -> Built {
         Built {
             api: Arc::new(Demo),
             router: Router::new()
                 .route("/demo/orders", post(create))
-                .route("/demo/orders/{id}", get(read)),
+                .route("/demo/orders/{id}", get(read))
+                .route("/demo/panic", get(panics)),
             admin: Router::new(),
         }
     }
