@@ -15,6 +15,18 @@ use crate::config::Config;
 use crate::fixtures::{FixtureError, FixtureSource};
 use crate::platform::VendorApi;
 
+/// What `HeaderValue::to_str` returns (the value when it is all visible ASCII), found a word at a
+/// time: `to_str` checks a byte at a time, which a 300-byte bearer token felt on every request.
+/// A `HeaderValue` holds no control character but tab, so ASCII is all there is to check.
+pub fn header_text(value: &http::HeaderValue) -> Option<&str> {
+    let bytes = value.as_bytes();
+    if bytes.is_ascii() {
+        std::str::from_utf8(bytes).ok()
+    } else {
+        None
+    }
+}
+
 /// One built vendor API.
 pub struct Built {
     pub api: Arc<dyn VendorApi>,
@@ -83,6 +95,29 @@ pub fn build_all(config: &Config, fixtures: &FixtureSource) -> Result<Vec<Built>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn header_text_is_to_str(
+            // Mostly what a header value may hold (visible ASCII, tab, obs-text), now and then not.
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![8 => 32u8..127, 1 => proptest::strategy::Just(b'\t'), 1 => 128u8..=255, 1 => 0u8..32],
+                0..64,
+            ),
+        ) {
+            if let Ok(value) = http::HeaderValue::from_bytes(&bytes) {
+                proptest::prop_assert_eq!(header_text(&value), value.to_str().ok());
+            }
+        }
+    }
+
+    #[test]
+    fn header_text_refuses_what_to_str_refuses() {
+        let latin = http::HeaderValue::from_bytes(b"Bearer \xe9t\xe9").unwrap();
+        assert_eq!(header_text(&latin), None);
+        let tab = http::HeaderValue::from_static("a\tb");
+        assert_eq!(header_text(&tab), Some("a\tb"));
+    }
 
     #[test]
     fn answers_written_in_a_block_keep_their_own_bytes() {

@@ -17,10 +17,12 @@ pub mod serve;
 pub mod store;
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::response::Response;
+use futures_util::future::Either;
 use http::StatusCode;
 use http::request::Parts;
 
@@ -182,26 +184,49 @@ pub struct RequestBody(pub axum::body::Bytes);
 impl<S: Send + Sync> axum::extract::FromRequest<S> for RequestBody {
     type Rejection = Response;
 
-    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(ctx) = request.extensions().get::<RequestContext>() {
-            return Ok(Self(ctx.body.clone()));
+    // Not an `async fn`: the body is at hand in the serving layer, and an async fn's state would
+    // carry the whole request inside every handler's future that takes the body.
+    fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
+        let buffered = request.extensions().get::<RequestContext>().map(|ctx| ctx.body.clone());
+        match buffered {
+            Some(body) => Either::Left(std::future::ready(Ok(Self(body)))),
+            None => Either::Right(Box::pin(async move {
+                axum::body::Bytes::from_request(request, state)
+                    .await
+                    .map(Self)
+                    .map_err(axum::response::IntoResponse::into_response)
+            })),
         }
-        axum::body::Bytes::from_request(request, state)
-            .await
-            .map(Self)
-            .map_err(axum::response::IntoResponse::into_response)
+    }
+}
+
+impl RequestContext {
+    /// The context the serving layer attached to a request, borrowed.
+    pub fn of(parts: &Parts) -> Result<&RequestContext, NoContext> {
+        parts.extensions.get::<RequestContext>().ok_or(NoContext)
+    }
+}
+
+/// A vendor handler was called without the serving layer in front of it (a bug).
+#[derive(Debug)]
+pub struct NoContext;
+
+impl axum::response::IntoResponse for NoContext {
+    fn into_response(self) -> Response {
+        error::platform_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "request reached a vendor handler without a namespace (serving layer missing)",
+        )
     }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
-    type Rejection = Response;
+    type Rejection = NoContext;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<RequestContext>().cloned().ok_or_else(|| {
-            error::platform_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "request reached a vendor handler without a namespace (serving layer missing)",
-            )
-        })
+    fn from_request_parts(parts: &mut Parts, _state: &S) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
+        std::future::ready(RequestContext::of(parts).cloned())
     }
 }

@@ -92,7 +92,7 @@ struct SignIn {
 }
 
 /// Jackson's texts for a body that is missing or not the expected JSON.
-pub fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, TrueApiError> {
+pub fn parse_body<'a, T: serde::Deserialize<'a>>(body: &'a Bytes) -> Result<T, TrueApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(TrueApiError::bad_request("Required request body is missing"));
     }
@@ -233,7 +233,10 @@ fn mint(
 /// remembered with its claims, so a client's next calls skip the HMAC and the JSON; expiry is
 /// still checked on every call.
 pub fn authenticate(headers: &HeaderMap, ctx: &RequestContext) -> Result<Arc<Claims>, TrueApiError> {
-    let Some(value) = headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(crate::apis::header_text)
+    else {
         return Err(TrueApiError::Unauthorized);
     };
     // `Bearer` (any case) and the token; a bare token is no credential, as at the gateway.
@@ -289,11 +292,18 @@ pub struct Caller(pub Arc<Claims>);
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut http::request::Parts, state: &S) -> Result<Self, Response> {
-        let ctx = RequestContext::from_request_parts(parts, state).await?;
-        authenticate(&parts.headers, &ctx)
-            .map(Caller)
-            .map_err(IntoResponse::into_response)
+    // Ready at once: nothing here awaits, and an async fn's state would grow every handler's future.
+    fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _state: &S,
+    ) -> impl Future<Output = Result<Self, Response>> + Send {
+        let caller = match RequestContext::of(parts) {
+            Ok(ctx) => authenticate(&parts.headers, ctx)
+                .map(Caller)
+                .map_err(IntoResponse::into_response),
+            Err(missing) => Err(missing.into_response()),
+        };
+        std::future::ready(caller)
     }
 }
 
