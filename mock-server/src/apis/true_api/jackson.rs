@@ -12,6 +12,8 @@
 //! Java type it wanted, and the line and column where the offending token starts (1-based, in
 //! characters, as Jackson counts).
 
+use std::borrow::Cow;
+
 use serde_json::error::Category;
 
 /// The whole `error_message` for a body that `serde_json` refused with `error`.
@@ -104,29 +106,42 @@ pub struct Text(pub String);
 
 impl<'de> serde::Deserialize<'de> for Text {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        TextRef::deserialize(deserializer).map(|TextRef(text)| Text(text.into_owned()))
+    }
+}
+
+/// [`Text`], borrowed from the request body where the JSON string has no escapes in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextRef<'a>(pub Cow<'a, str>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for TextRef<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Text;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TextRef<'de>;
             fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 formatter.write_str("a string")
             }
-            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Text, E> {
-                Ok(Text(value.to_owned()))
+            fn visit_borrowed_str<E: serde::de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+                Ok(TextRef(Cow::Borrowed(value)))
             }
-            fn visit_string<E: serde::de::Error>(self, value: String) -> Result<Text, E> {
-                Ok(Text(value))
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self::Value, E> {
+                Ok(TextRef(Cow::Owned(value.to_owned())))
             }
-            fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Text, E> {
-                Ok(Text(value.to_string()))
+            fn visit_string<E: serde::de::Error>(self, value: String) -> Result<Self::Value, E> {
+                Ok(TextRef(Cow::Owned(value)))
             }
-            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Text, E> {
-                Ok(Text(value.to_string()))
+            fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Self::Value, E> {
+                Ok(TextRef(Cow::Owned(value.to_string())))
             }
-            fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Text, E> {
-                Ok(Text(value.to_string()))
+            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Self::Value, E> {
+                Ok(TextRef(Cow::Owned(value.to_string())))
             }
-            fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<Text, E> {
-                Ok(Text(value.to_string()))
+            fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Self::Value, E> {
+                Ok(TextRef(Cow::Owned(value.to_string())))
+            }
+            fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<Self::Value, E> {
+                Ok(TextRef(Cow::Owned(value.to_string())))
             }
         }
         deserializer.deserialize_any(Visitor)
@@ -288,6 +303,17 @@ fn unclosed(text: &str) -> Option<(&'static str, usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_borrow_plain_strings_and_read_the_rest_as_jackson_does() {
+        let body = r#"["0104870001526016215abc", "a\"b", 4870001526016, true, 1.5]"#;
+        let texts: Vec<TextRef<'_>> = serde_json::from_str(body).unwrap();
+        assert!(matches!(texts[0].0, Cow::Borrowed("0104870001526016215abc")));
+        let owned: Vec<&str> = texts[1..].iter().map(|TextRef(text)| text.as_ref()).collect();
+        assert_eq!(owned, ["a\"b", "4870001526016", "true", "1.5"]);
+        let texts: Vec<Text> = serde_json::from_str(body).unwrap();
+        assert_eq!(texts[1], Text("a\"b".into()));
+    }
 
     fn refuse<T: serde::de::DeserializeOwned + std::fmt::Debug>(body: &str) -> String {
         let error = serde_json::from_str::<T>(body).unwrap_err();
