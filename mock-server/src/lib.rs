@@ -43,6 +43,7 @@ pub use platform::Platform;
 pub use platform::serve::Scope;
 
 use platform::clock::ClockStart;
+use platform::endpoint::Endpoints;
 use platform::namespace::{NamespaceLimits, Namespaces, platform_factories};
 use platform::serve::{Serving, ServingParts, unknown_url};
 use platform::{Lifecycles, Settings};
@@ -59,6 +60,8 @@ pub struct Options {
 pub struct MockServer {
     platform: Arc<Platform>,
     vendors: Router,
+    /// Vendor routes the serving layer calls without routing them again.
+    endpoints: Endpoints,
     /// Vendors' own admin routes.
     vendor_admin: Router,
     grace: Duration,
@@ -87,7 +90,11 @@ impl MockServer {
         let mut vendor_admin = Router::new();
         let mut specs = Vec::new();
         let mut routes = Vec::new();
+        let mut endpoints = Endpoints::default();
         for vendor in &built {
+            endpoints
+                .add(vendor.api.name(), vendor.api.routes(), &vendor.endpoints)
+                .map_err(anyhow::Error::msg)?;
             factories.extend(vendor.api.stores());
             specs.extend(vendor.api.lifecycles());
             routes.extend_from_slice(vendor.api.routes());
@@ -117,6 +124,7 @@ impl MockServer {
         Ok(Self {
             platform,
             vendors,
+            endpoints,
             vendor_admin,
             grace: Duration::from_secs(config.server.shutdown_grace_secs),
         })
@@ -148,6 +156,7 @@ impl MockServer {
             scope,
             admin: platform::admin::router(self.platform.clone(), self.vendor_admin.clone()),
             vendors,
+            endpoints: self.endpoints.clone(),
         })
     }
 }

@@ -14,6 +14,7 @@ use axum::Router;
 use crate::config::Config;
 use crate::fixtures::{FixtureError, FixtureSource};
 use crate::platform::VendorApi;
+use crate::platform::endpoint::Endpoint;
 
 /// What `HeaderValue::to_str` returns (the value when it is all visible ASCII), found a word at a
 /// time: `to_str` checks a byte at a time, which a 300-byte bearer token felt on every request.
@@ -30,6 +31,9 @@ pub fn header_text(value: &http::HeaderValue) -> Option<&str> {
 /// One built vendor API.
 pub struct Built {
     pub api: Arc<dyn VendorApi>,
+    /// Routes the serving layer calls directly when the route table matches them (see
+    /// `platform::endpoint`); `router` holds them too, with whatever else the vendor serves.
+    pub endpoints: Vec<Endpoint>,
     pub router: Router,
     /// Vendor routes under `/__admin/` (behind the admin token, beside the platform's).
     pub admin: Router,

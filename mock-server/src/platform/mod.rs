@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod clock;
 pub mod conn;
+pub mod endpoint;
 pub mod error;
 pub mod faults;
 pub mod journal;

@@ -18,11 +18,12 @@ use tower::ServiceExt as _;
 
 use super::clock::real_instant;
 use super::conn::{ConnectionFault, NetworkFault};
+use super::endpoint::Endpoints;
 use super::error::platform_error;
 use super::faults::{FaultPlan, FaultResponse};
 use super::journal::{Entry, Unmatched, push_lossy, write_header_lines};
 use super::namespace::{DEFAULT_NAMESPACE, NamespaceError};
-use super::routes::{Classified, Miss, classify};
+use super::routes::{Classified, Miss, RouteSpec, classify};
 use super::{Platform, RequestContext};
 
 /// The header that picks a namespace when the path has no `/ns/{name}` prefix.
@@ -52,6 +53,8 @@ pub struct ServingParts {
     pub admin: axum::Router,
     /// Every vendor's routes, with the vendor-aware fallback.
     pub vendors: axum::Router,
+    /// The vendor routes called directly when the route table matches them.
+    pub endpoints: Endpoints,
 }
 
 impl Serving {
@@ -143,6 +146,8 @@ struct Exchange {
     entry: Box<Entry>,
     request: Request,
     api: Option<Arc<dyn super::VendorApi>>,
+    /// The route the table matched, if the request named every required parameter.
+    route: Option<&'static RouteSpec>,
     started: std::time::Instant,
 }
 
@@ -206,7 +211,7 @@ fn admit(state: &ServingParts, mut request: Request, started: std::time::Instant
     let query = request.uri().query().unwrap_or("");
     let (route, unmatched) = match api.as_ref() {
         Some(api) => match classify(api.routes(), method, path, query) {
-            Classified::Matched(route) => (Some(route.path), None),
+            Classified::Matched(route) => (Some(route), None),
             Classified::Unmatched { nearest, miss } => (None, Some((nearest.map(|r| r.label()), miss))),
         },
         // Outside every API this listener serves: name the route it may have meant.
@@ -224,13 +229,14 @@ fn admit(state: &ServingParts, mut request: Request, started: std::time::Instant
     entry.path.push_str(path);
     entry.query.push_str(query);
     write_header_lines(&mut entry.headers, request.headers());
-    entry.route = route;
+    entry.route = route.map(|route| route.path);
     entry.unmatched = unmatched.map(|(nearest, miss)| Unmatched { nearest, miss });
     Admitted::Vendor(Exchange {
         namespace,
         entry,
         request,
         api,
+        route,
         started,
     })
 }
@@ -304,12 +310,20 @@ impl Exchange {
                             at: self.entry.at,
                             body: buffered,
                         });
-                        // The router is always ready: `call`, as `oneshot` would keep a second
-                        // copy of the request in this future.
                         let request = std::mem::take(&mut self.request);
-                        tower::Service::call(&mut state.vendors.clone(), request)
-                            .await
-                            .unwrap_or_else(|never| match never {})
+                        let endpoint = self
+                            .api
+                            .as_ref()
+                            .zip(self.route)
+                            .and_then(|(api, route)| state.endpoints.get(api.name(), api.routes(), route));
+                        match endpoint {
+                            Some(endpoint) => endpoint.call(request).await,
+                            // The router is always ready: `call`, as `oneshot` would keep a
+                            // second copy of the request in this future.
+                            None => tower::Service::call(&mut state.vendors.clone(), request)
+                                .await
+                                .unwrap_or_else(|never| match never {}),
+                        }
                     }
                     None => unknown_url(&self.entry.method, &self.entry.path),
                 };

@@ -368,3 +368,23 @@ async fn the_card_name_spelling_is_configurable() {
     assert!(fullname_only["result"]["passport"].get("name").is_none());
     assert!(fullname_only["result"]["passport"]["fullname"].is_string());
 }
+
+/// A matched route is called directly by the serving layer; what the route table does not match
+/// (`HEAD`, a missing required parameter) goes through the router to the same handler.
+#[tokio::test]
+async fn direct_and_routed_requests_reach_the_same_handler() {
+    let harness = Harness::new();
+    let direct = harness.get(LIST).await;
+    assert_eq!(direct.status, StatusCode::OK);
+    assert_eq!(direct.header("api-usage-limit"), Some("1/500"));
+
+    let head = harness
+        .send(http::Request::head(LIST).body(axum::body::Body::empty()).unwrap())
+        .await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert_eq!(head.header("api-usage-limit"), Some("2/500"));
+
+    let keyless = harness.get("/data/passport/list").await;
+    assert_eq!(keyless.status, StatusCode::UNAUTHORIZED);
+    assert!(keyless.text().contains("apikey"), "{}", keyless.text());
+}

@@ -262,6 +262,7 @@ pub mod demo {
     pub fn build() -> Built {
         Built {
             api: Arc::new(Demo),
+            endpoints: Vec::new(),
             router: Router::new()
                 .route("/demo/orders", post(create))
                 .route("/demo/orders/{id}", get(read))

@@ -15,14 +15,14 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use http::StatusCode;
+use http::{Method, StatusCode};
 use md5::{Digest, Md5};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::fixtures::{FixtureError, FixtureSource};
 use crate::platform::VendorApi;
+use crate::platform::endpoint::{self, Endpoint};
 use crate::platform::routes::RouteSpec;
 
 use data::{AliasesFile, CargoFile, CargoRecord, UsersFile};
@@ -247,13 +247,14 @@ pub fn build(config: &AltaConfig, fixtures: &FixtureSource) -> Result<super::Bui
         }
     })?;
     let api = Arc::new(alta);
-    let router = Router::new()
-        .route("/svh-gruz/search/api/v1/", get(handlers::search))
-        .route("/svh-gruz/search/api/v1", get(handlers::search))
-        .with_state(api.clone());
+    let endpoints = vec![
+        Endpoint::new(Method::GET, "/svh-gruz/search/api/v1/", handlers::search, api.clone()),
+        Endpoint::new(Method::GET, "/svh-gruz/search/api/v1", handlers::search, api.clone()),
+    ];
     Ok(super::Built {
         api,
-        router,
+        router: endpoint::router(&endpoints),
+        endpoints,
         admin: Router::new(),
     })
 }

@@ -244,7 +244,13 @@ pub fn build(config: &AstralConfig, fixtures: &FixtureSource) -> Result<super::B
         .route("/__admin/astral/emails", get(outbox::admin_emails))
         .route("/__admin/astral/contact-cards", get(admin::contact_cards))
         .with_state(api.clone());
-    Ok(super::Built { api, router, admin })
+    // Served through its router alone, whose layers render its errors.
+    Ok(super::Built {
+        api,
+        endpoints: Vec::new(),
+        router,
+        admin,
+    })
 }
 
 impl VendorApi for Astral {

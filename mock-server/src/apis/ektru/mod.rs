@@ -14,13 +14,13 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use http::StatusCode;
+use http::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::fixtures::{FixtureError, FixtureSource};
 use crate::platform::VendorApi;
+use crate::platform::endpoint::{self, Endpoint};
 use crate::platform::ratelimit::Limit;
 use crate::platform::routes::RouteSpec;
 
@@ -190,13 +190,14 @@ pub fn build(config: &EktruConfig, fixtures: &FixtureSource) -> Result<super::Bu
     }
     let (_, keys) = fixtures.load::<KeysFile>(NAME, "keys.json")?;
     let api = Arc::new(Ektru::new(config.clone(), passports.passports, keys.keys));
-    let router = Router::new()
-        .route("/data/passport/list", get(handlers::passport_list))
-        .route("/data/passport/card", get(handlers::passport_card))
-        .with_state(api.clone());
+    let endpoints = vec![
+        Endpoint::new(Method::GET, "/data/passport/list", handlers::passport_list, api.clone()),
+        Endpoint::new(Method::GET, "/data/passport/card", handlers::passport_card, api.clone()),
+    ];
     Ok(super::Built {
         api,
-        router,
+        router: endpoint::router(&endpoints),
+        endpoints,
         admin: Router::new(),
     })
 }

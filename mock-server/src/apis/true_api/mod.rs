@@ -24,12 +24,13 @@ use std::sync::Arc;
 use axum::Router;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
-use http::StatusCode;
+use http::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::fixtures::{FixtureError, FixtureSource};
 use crate::platform::VendorApi;
+use crate::platform::endpoint::{self, Endpoint};
 use crate::platform::routes::RouteSpec;
 use crate::platform::store::{Store, StoreContext, StoreFactory};
 
@@ -255,33 +256,98 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         reference,
         accounts,
     });
-    let router = Router::new()
-        .route("/api/v3/true-api/auth/key", get(auth::key))
-        .route("/api/v3/true-api/auth/simpleSignIn", post(auth::simple_sign_in))
-        .route("/api/v3/true-api/cises/my", post(orders::create))
-        .route("/api/v3/true-api/cises/info", post(info::cises_info))
-        .route("/api/v3/true-api/cises/history", get(products::history))
-        .route("/api/v3/true-api/cis/cises-units-count", post(aggregation::units_count))
-        .route(
+    let endpoints = vec![
+        Endpoint::new(Method::GET, "/api/v3/true-api/auth/key", auth::key, api.clone()),
+        Endpoint::new(
+            Method::POST,
+            "/api/v3/true-api/auth/simpleSignIn",
+            auth::simple_sign_in,
+            api.clone(),
+        ),
+        Endpoint::new(Method::POST, "/api/v3/true-api/cises/my", orders::create, api.clone()),
+        Endpoint::new(
+            Method::POST,
+            "/api/v3/true-api/cises/info",
+            info::cises_info,
+            api.clone(),
+        ),
+        Endpoint::new(
+            Method::GET,
+            "/api/v3/true-api/cises/history",
+            products::history,
+            api.clone(),
+        ),
+        Endpoint::new(
+            Method::POST,
+            "/api/v3/true-api/cis/cises-units-count",
+            aggregation::units_count,
+            api.clone(),
+        ),
+        Endpoint::new(
+            Method::GET,
             "/api/v3/true-api/cises/aggregated/list",
-            get(aggregation::aggregated_list).post(aggregation::aggregated_list_post),
-        )
-        .route("/api/v3/true-api/cises/list", post(products::list))
-        .route("/api/v3/true-api/cises/listV2", get(listv2::cises))
-        .route("/api/v3/true-api/products/listV2", get(listv2::products))
-        .route("/api/v3/true-api/products/info", get(products::product_info))
-        .route("/api/v3/true-api/product/gtin", get(products::gtins))
-        .route("/api/v3/true-api/product/route/gtin", post(route_gtin::route_gtin))
-        .route("/api/v3/true-api/elk/crm-api/prequests", post(billing::prequest))
-        .route("/api/v3/true-api/elk/product-groups/balance", get(billing::balance))
-        .route(
+            aggregation::aggregated_list,
+            api.clone(),
+        ),
+        Endpoint::new(
+            Method::POST,
+            "/api/v3/true-api/cises/aggregated/list",
+            aggregation::aggregated_list_post,
+            api.clone(),
+        ),
+        Endpoint::new(Method::POST, "/api/v3/true-api/cises/list", products::list, api.clone()),
+        Endpoint::new(Method::GET, "/api/v3/true-api/cises/listV2", listv2::cises, api.clone()),
+        Endpoint::new(
+            Method::GET,
+            "/api/v3/true-api/products/listV2",
+            listv2::products,
+            api.clone(),
+        ),
+        Endpoint::new(
+            Method::GET,
+            "/api/v3/true-api/products/info",
+            products::product_info,
+            api.clone(),
+        ),
+        Endpoint::new(
+            Method::GET,
+            "/api/v3/true-api/product/gtin",
+            products::gtins,
+            api.clone(),
+        ),
+        Endpoint::new(
+            Method::POST,
+            "/api/v3/true-api/product/route/gtin",
+            route_gtin::route_gtin,
+            api.clone(),
+        ),
+        Endpoint::new(
+            Method::POST,
+            "/api/v3/true-api/elk/crm-api/prequests",
+            billing::prequest,
+            api.clone(),
+        ),
+        Endpoint::new(
+            Method::GET,
+            "/api/v3/true-api/elk/product-groups/balance",
+            billing::balance,
+            api.clone(),
+        ),
+        Endpoint::new(
+            Method::GET,
             "/api/v3/true-api/elk/product-groups/balance/all",
-            get(billing::balance_all),
-        )
+            billing::balance_all,
+            api.clone(),
+        ),
+    ];
+    // Routes with a path parameter, and the catch-all, are served by the router alone: the
+    // handlers read their parameter through axum's `Path`, which the router fills.
+    let router = Router::new()
         .route("/api/v3/true-api/cises/orders/{uuid}/status", get(orders::status))
         .route("/api/v3/true-api/cises/orders/{uuid}/result", get(orders::result))
         .route("/api/v3/true-api/{*rest}", any(auth::unknown_route))
-        .with_state(api.clone());
+        .with_state(api.clone())
+        .merge(endpoint::router(&endpoints));
     let admin = Router::new()
         .route("/__admin/true-api/tokens", post(auth::admin_mint_token))
         .route("/__admin/true-api/invoices", get(billing::admin_invoices))
@@ -290,7 +356,12 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
             get(auth::admin_auth_settings).put(auth::admin_set_auth),
         )
         .with_state(api.clone());
-    Ok(super::Built { api, router, admin })
+    Ok(super::Built {
+        api,
+        endpoints,
+        router,
+        admin,
+    })
 }
 
 /// The files of products, codes and orders, in load order: the demo set, then the doc's own
