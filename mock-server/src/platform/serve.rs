@@ -1,9 +1,10 @@
 //! The serving layer every request passes before routing: namespace, journal, faults.
 //!
 //! Order: pick the namespace (`/ns/{name}` prefix or `X-Mock-Namespace`), strip the prefix,
-//! hand admin calls straight to the admin router, then hold the namespace, buffer the body,
-//! apply a matching fault (delay, status, network, dribble), run the vendor router, and record
-//! the exchange in the namespace journal.
+//! hand admin calls straight to the admin router, then hold the namespace, classify the route,
+//! buffer the body, apply a matching fault (delay, status, network, dribble), let the vendor
+//! refuse it (`VendorApi::refuse`), call the matched route's endpoint (or, for what the route
+//! table does not match, the vendor router), and record the exchange in the namespace journal.
 
 use std::future::Future;
 use std::sync::Arc;
