@@ -731,6 +731,7 @@ impl<'a> CodeFactory<'a> {
             produced_date: produced.to_owned(),
             parent: None,
             child: Vec::new(),
+            product: None,
             // §9.7: made in Kazakhstan (GS1 prefix 487) or imported.
             emission_type: Some(
                 if item.gtin[1..].starts_with(LOCAL_PREFIX) {

@@ -111,6 +111,10 @@ pub struct Code {
     /// §9.7's `LOCAL`/`FOREIGN`, when the fixture says; optional so older fixture sets still load.
     #[serde(default)]
     pub emission_type: Option<String>,
+    /// Its product's index among the API's products, found once at load (a code's GTIN never
+    /// changes); not part of the fixture.
+    #[serde(skip)]
+    pub product: Option<usize>,
 }
 
 impl Code {

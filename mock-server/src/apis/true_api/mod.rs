@@ -176,13 +176,13 @@ impl TrueApi {
     /// box's GTIN is its unit's with another indicator digit (and check digit), so the twelve
     /// digits between them name the product.
     fn product_for_gtin(&self, gtin: &str) -> Option<(usize, &Product)> {
-        let index = self.by_gtin.get(gtin).or_else(|| self.by_item.get(gtin.get(1..13)?))?;
-        Some((*index, &self.products[*index]))
+        let index = product_index(&self.by_gtin, &self.by_item, gtin)?;
+        Some((index, &self.products[index]))
     }
 
-    /// The product a code of any level carries (see [`Self::product_for_gtin`]).
+    /// The product a code of any level carries (see [`Self::product_for_gtin`]), as found at load.
     fn product_of(&self, code: &Code) -> Option<&Product> {
-        self.product_for_gtin(&code.gtin).map(|(_, product)| product)
+        code.product.map(|index| &self.products[index])
     }
 
     /// `pg`'s product group of §9.1; an unknown name is §6.1's 400.
@@ -236,7 +236,17 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
     let catalogue = load_catalogue(fixtures, &by_bin, &reference)?;
     let accounts = billing::load(fixtures, &participants.participants, &reference)?;
     let mut catalogue = catalogue;
-    catalogue.codes.iter_mut().for_each(Code::complete_produced_date);
+    let by_gtin = first_index(catalogue.products.iter().map(|p| p.gtin.clone()));
+    let by_item = first_index(
+        catalogue
+            .products
+            .iter()
+            .filter_map(|p| p.gtin.get(1..13).map(str::to_owned)),
+    );
+    for code in &mut catalogue.codes {
+        code.complete_produced_date();
+        code.product = product_index(&by_gtin, &by_item, &code.gtin);
+    }
     let api = Arc::new(TrueApi {
         config,
         participants: participants.participants,
@@ -244,13 +254,8 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         trust,
         by_cis: catalogue.by_cis,
         codes: catalogue.codes,
-        by_gtin: first_index(catalogue.products.iter().map(|p| p.gtin.clone())),
-        by_item: first_index(
-            catalogue
-                .products
-                .iter()
-                .filter_map(|p| p.gtin.get(1..13).map(str::to_owned)),
-        ),
+        by_gtin,
+        by_item,
         products: catalogue.products,
         orders: catalogue.orders,
         reference,
@@ -511,6 +516,11 @@ fn check_codes(
 }
 
 /// Each key's first position.
+/// The product of `gtin`: its own, or (a box's GTIN) the one with the same item reference.
+fn product_index(by_gtin: &FxHashMap<String, usize>, by_item: &FxHashMap<String, usize>, gtin: &str) -> Option<usize> {
+    by_gtin.get(gtin).or_else(|| by_item.get(gtin.get(1..13)?)).copied()
+}
+
 fn first_index(keys: impl Iterator<Item = String>) -> FxHashMap<String, usize> {
     let mut index = FxHashMap::default();
     for (i, key) in keys.enumerate() {
