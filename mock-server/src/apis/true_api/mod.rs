@@ -515,12 +515,12 @@ fn check_codes(
     Ok(())
 }
 
-/// Each key's first position.
 /// The product of `gtin`: its own, or (a box's GTIN) the one with the same item reference.
 fn product_index(by_gtin: &FxHashMap<String, usize>, by_item: &FxHashMap<String, usize>, gtin: &str) -> Option<usize> {
     by_gtin.get(gtin).or_else(|| by_item.get(gtin.get(1..13)?)).copied()
 }
 
+/// Each key's first position.
 fn first_index(keys: impl Iterator<Item = String>) -> FxHashMap<String, usize> {
     let mut index = FxHashMap::default();
     for (i, key) in keys.enumerate() {
