@@ -70,10 +70,18 @@ pub struct Endpoints(FxHashMap<&'static str, Vec<Option<Endpoint>>>);
 
 impl Endpoints {
     /// Place each endpoint beside the route of `routes` with its method and path; an endpoint
-    /// without one is a programming error, reported at start.
+    /// without one, or with a method [`router`] cannot serve, is a programming error, reported at
+    /// start.
     pub fn add(&mut self, api: &'static str, routes: &[RouteSpec], endpoints: &[Endpoint]) -> Result<(), String> {
         let mut table: Vec<Option<Endpoint>> = vec![None; routes.len()];
         for endpoint in endpoints {
+            // `router` could not serve it, and would leave it out.
+            if MethodFilter::try_from(endpoint.method.clone()).is_err() {
+                return Err(format!(
+                    "{api}: endpoint {} {} has a method axum's router cannot serve",
+                    endpoint.method, endpoint.path
+                ));
+            }
             let at = routes
                 .iter()
                 .position(|route| route.method == endpoint.method && route.path == endpoint.path)
@@ -124,5 +132,10 @@ mod tests {
         let stranger = Endpoint::new(Method::PUT, "/t/b", answer, ());
         let error = Endpoints::default().add("t", ROUTES, &[stranger]).err().unwrap();
         assert!(error.contains("PUT /t/b"), "{error}");
+
+        let custom = Method::from_bytes(b"PURGE").unwrap();
+        let odd = Endpoint::new(custom, "/t/b", answer, ());
+        let error = Endpoints::default().add("t", ROUTES, &[odd]).err().unwrap();
+        assert!(error.contains("cannot serve"), "{error}");
     }
 }
