@@ -12,14 +12,14 @@ use serde_json::json;
 
 use super::TrueApi;
 use super::auth::{Caller, parse_body};
-use super::data::Code;
+use super::data::{Code, Participant, Product};
 use super::error::TrueApiError;
 use super::jackson::TextRef;
+use super::reference::Reference;
 use crate::platform::RequestBody;
 
 /// At most this many codes per request (§5.5).
 const MAX_CODES: usize = 1000;
-const MASK: &str = "*****";
 
 /// `POST /cises/info`.
 pub async fn cises_info(
@@ -47,60 +47,172 @@ pub async fn cises_info(
         // §5.5: 404 when none of the codes is found; the doc shows no body.
         return TrueApiError::Empty(StatusCode::NOT_FOUND).into_response();
     }
-    if !found
-        .iter()
-        .any(|(_, code)| code.is_some_and(|c| c.owner_bin == claims.inn))
-    {
-        return axum::Json(json!([])).into_response();
-    }
-    let owned = found
+    let mut owned = found
         .iter()
         .filter_map(|(_, code)| *code)
-        .filter(|code| code.owner_bin == claims.inn);
+        .filter(|code| code.owner_bin == claims.inn)
+        .peekable();
+    if owned.peek().is_none() {
+        return axum::Json(json!([])).into_response();
+    }
+    let mut checked = None;
     for product in owned.filter_map(|code| api.product_of(code)) {
-        if let Err(error) = api.require_contract(&claims.inn, &product.product_group, true) {
-            return error.into_response();
+        // Codes asked for together are mostly of one group: each group is checked once in a row.
+        if checked != Some(&product.product_group) {
+            if let Err(error) = api.require_contract(&claims.inn, &product.product_group, true) {
+                return error.into_response();
+            }
+            checked = Some(&product.product_group);
         }
     }
-    let answer = found.iter().map(|&(requested, code)| match code {
-        None => Answer {
-            cis_info: CisInfo::NotFound {
-                requested_cis: requested,
-            },
-            error_code: Some("404"),
-            error_message: Some("КМ не найден"),
-        },
-        Some(code) => Answer {
-            cis_info: info(&api, &claims.inn, requested, code),
-            error_code: None,
-            error_message: None,
-        },
-    });
     (
         [(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        to_json(answer),
+        to_json(&api, &claims.inn, &found),
     )
         .into_response()
 }
 
-/// The answer as JSON, written by hand: this is the API's most called route, and through serde
-/// a third of its cost was escaping (each key, and the Cyrillic names a byte at a time). The
-/// bytes are serde_json's, as the derived `Serialize` would write them: a proptest holds the two
-/// to each other.
-fn to_json<'a>(answer: impl ExactSizeIterator<Item = Answer<'a>>) -> bytes::Bytes {
+/// What `cises/info` writes of products and participants, rendered as JSON once at load: they
+/// never change, and escaping their Cyrillic names (and finding each brand and group id) on every
+/// answer was most of the route's cost.
+pub struct Rendered {
+    /// `,"productName":…,"productGroupId":…,"productGroup":…,"brand":…` of each product, in the
+    /// order of the API's products (the index a [`Code::product`] holds).
+    products: Vec<Box<str>>,
+    /// Each participant's name as a JSON string, in the order of the API's participants.
+    names: Vec<Box<str>>,
+}
+
+/// The product fields of a code whose GTIN names no product.
+const NO_PRODUCT: &str = r#","productName":null,"productGroupId":null,"productGroup":null,"brand":null"#;
+
+impl Rendered {
+    pub fn new(products: &[Product], participants: &[Participant], reference: &Reference) -> Self {
+        Self {
+            products: products
+                .iter()
+                .map(|product| render_product(&ProductFields::of(product, reference)))
+                .collect(),
+            names: participants.iter().map(|p| render_string(&p.name)).collect(),
+        }
+    }
+}
+
+/// A text as serde_json writes it: quoted and escaped.
+fn render_string(text: &str) -> Box<str> {
+    let mut out = bytes::BytesMut::new();
+    JsonOut(&mut out).str(text);
+    String::from_utf8(out.to_vec())
+        .expect("escaping UTF-8 keeps it UTF-8")
+        .into_boxed_str()
+}
+
+/// `fields` as the members they are inside `cisInfo`, each after a comma.
+fn render_product(fields: &ProductFields<'_>) -> Box<str> {
+    let mut out = bytes::BytesMut::new();
+    let mut json = JsonOut(&mut out);
+    json.opt_field(b",\"productName\":", fields.product_name);
+    json.raw(b",\"productGroupId\":");
+    match fields.product_group_id {
+        Some(id) => json.raw(itoa::Buffer::new().format(id).as_bytes()),
+        None => json.raw(b"null"),
+    }
+    json.opt_field(b",\"productGroup\":", fields.product_group);
+    json.opt_field(b",\"brand\":", fields.brand);
+    String::from_utf8(out.to_vec())
+        .expect("escaping UTF-8 keeps it UTF-8")
+        .into_boxed_str()
+}
+
+/// `cisInfo`'s fields that come from the code's product (§5.5).
+#[derive(Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProductFields<'a> {
+    product_name: Option<&'a str>,
+    product_group_id: Option<u32>,
+    product_group: Option<&'a str>,
+    /// The fixture's brand, or what the name holds in «».
+    brand: Option<&'a str>,
+}
+
+impl<'a> ProductFields<'a> {
+    fn of(product: &'a Product, reference: &Reference) -> Self {
+        Self {
+            product_name: Some(&product.name),
+            product_group_id: reference.group_id(&product.product_group),
+            product_group: Some(&product.product_group),
+            brand: product
+                .brand
+                .as_deref()
+                .or_else(|| product.name.split(['«', '»']).nth(1)),
+        }
+    }
+}
+
+/// The answer as JSON, written by hand: this is the API's most called route. The bytes are
+/// serde_json's, as the derived `Serialize` of the reference types in the tests writes them; a
+/// proptest and a test over every fixture code hold the two to each other.
+fn to_json(api: &TrueApi, caller: &str, found: &[(&str, Option<&Code>)]) -> bytes::Bytes {
     // About 700 bytes a code.
-    let ((), body) = crate::apis::write_in_block(768 * answer.len(), |out| {
+    let ((), body) = crate::apis::write_in_block(768 * found.len(), |out| {
         let mut out = JsonOut(out);
         out.raw(b"[");
-        for (i, item) in answer.enumerate() {
+        for (i, &(requested, code)) in found.iter().enumerate() {
             if i > 0 {
                 out.raw(b",");
             }
-            item.write(&mut out);
+            match code {
+                None => out.not_found(requested),
+                Some(code) => out.found(&Found::new(api, caller, requested, code)),
+            }
         }
         out.raw(b"]");
     });
     body
+}
+
+/// A code found, with what the caller may see of it.
+struct Found<'a> {
+    /// The code as the caller wrote it (a tobacco code's bracket form is echoed as sent).
+    requested: &'a str,
+    code: &'a Code,
+    /// Its product's fields as [`Rendered`] holds them, or [`NO_PRODUCT`].
+    product: &'a str,
+    owner: Party<'a>,
+    producer: Party<'a>,
+}
+
+/// The owner or the producer of a code, as the caller sees them: only the owner sees both, the
+/// producer sees itself, anyone else sees `*****`.
+enum Party<'a> {
+    Masked,
+    /// A BIN, and the participant's name as a JSON string if it is a participant.
+    Shown {
+        bin: &'a str,
+        name: Option<&'a str>,
+    },
+}
+
+impl<'a> Found<'a> {
+    fn new(api: &'a TrueApi, caller: &str, requested: &'a str, code: &'a Code) -> Self {
+        let owner = code.owner_bin == caller;
+        let producer = code.producer_bin == caller;
+        let party = |visible: bool, bin: &'a str| {
+            if visible {
+                let name = api.by_bin.get(bin).map(|&i| &*api.info.names[i]);
+                Party::Shown { bin, name }
+            } else {
+                Party::Masked
+            }
+        };
+        Self {
+            requested,
+            code,
+            product: code.product.map_or(NO_PRODUCT, |i| &*api.info.products[i]),
+            owner: party(owner, &code.owner_bin),
+            producer: party(owner || producer, &code.producer_bin),
+        }
+    }
 }
 
 /// A JSON text being written.
@@ -187,139 +299,55 @@ impl JsonOut<'_> {
             None => self.raw(b"null"),
         }
     }
-}
 
-impl Answer<'_> {
-    /// `self` as its derived `Serialize` writes it, field for field.
-    fn write(&self, out: &mut JsonOut<'_>) {
-        out.raw(b"{\"cisInfo\":{\"requestedCis\":");
-        match &self.cis_info {
-            CisInfo::NotFound { requested_cis } => out.str(requested_cis),
-            CisInfo::Found {
-                requested_cis,
-                cis,
-                gtin,
-                product_name,
-                product_group_id,
-                product_group,
-                brand,
-                produced_date,
-                package_type,
-                owner_bin,
-                owner_name,
-                status,
-                child,
-                parent,
-                producer_bin,
-                producer_name,
-            } => {
-                out.str(requested_cis);
-                out.field(b",\"cis\":", cis);
-                out.field(b",\"gtin\":", gtin);
-                out.opt_field(b",\"productName\":", *product_name);
-                out.raw(b",\"productGroupId\":");
-                match product_group_id {
-                    Some(id) => out.raw(itoa::Buffer::new().format(*id).as_bytes()),
-                    None => out.raw(b"null"),
-                }
-                out.opt_field(b",\"productGroup\":", *product_group);
-                out.opt_field(b",\"brand\":", *brand);
-                out.field(b",\"producedDate\":", produced_date);
-                out.field(b",\"packageType\":", package_type);
-                out.field(b",\"ownerBin\":", owner_bin);
-                out.opt_field(b",\"ownerName\":", *owner_name);
-                out.field(b",\"status\":", status);
-                out.raw(b",\"child\":[");
-                for (i, child) in child.iter().enumerate() {
-                    if i > 0 {
-                        out.raw(b",");
-                    }
-                    out.str(child);
-                }
-                out.raw(b"],\"parent\":");
-                out.opt_str(*parent);
-                out.field(b",\"producerBin\":", producer_bin);
-                out.opt_field(b",\"producerName\":", *producer_name);
+    /// `,"bin":…,"name":…` of an owner or a producer (keys given whole, as written).
+    fn party(&mut self, bin_key: &[u8], name_key: &[u8], party: &Party<'_>) {
+        const MASKED: &[u8] = b"\"*****\"";
+        match party {
+            Party::Masked => {
+                self.raw(bin_key);
+                self.raw(MASKED);
+                self.raw(name_key);
+                self.raw(MASKED);
+            }
+            Party::Shown { bin, name } => {
+                self.field(bin_key, bin);
+                self.raw(name_key);
+                self.raw(name.unwrap_or("null").as_bytes());
             }
         }
-        out.raw(b"}");
-        if let Some(code) = self.error_code {
-            out.field(b",\"errorCode\":", code);
-        }
-        if let Some(message) = self.error_message {
-            out.field(b",\"errorMessage\":", message);
-        }
-        out.raw(b"}");
     }
-}
 
-/// One element of the answer: the code's details, with an error for a code not found. Written by
-/// [`to_json`]; the derived `Serialize` is the reference it is tested against.
-#[derive(Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Answer<'a> {
-    cis_info: CisInfo<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error_code: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error_message: Option<&'static str>,
-}
+    /// A code not found: `{"cisInfo":{"requestedCis":…},"errorCode":"404","errorMessage":…}`.
+    fn not_found(&mut self, requested: &str) {
+        self.raw(b"{\"cisInfo\":{\"requestedCis\":");
+        self.str(requested);
+        self.raw("},\"errorCode\":\"404\",\"errorMessage\":\"КМ не найден\"}".as_bytes());
+    }
 
-/// `cisInfo` (§5.5), borrowed from the fixtures: serialized without building a JSON tree.
-#[derive(Clone, Serialize)]
-#[serde(untagged)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "built once per requested code and serialized at once; boxing would only add allocations"
-)]
-enum CisInfo<'a> {
-    #[serde(rename_all = "camelCase")]
-    NotFound { requested_cis: &'a str },
-    #[serde(rename_all = "camelCase")]
-    Found {
-        requested_cis: &'a str,
-        cis: &'a str,
-        gtin: &'a str,
-        product_name: Option<&'a str>,
-        product_group_id: Option<u32>,
-        product_group: Option<&'a str>,
-        brand: Option<&'a str>,
-        produced_date: &'a str,
-        package_type: &'a str,
-        owner_bin: &'a str,
-        owner_name: Option<&'a str>,
-        status: &'a str,
-        child: &'a [String],
-        parent: Option<&'a str>,
-        producer_bin: &'a str,
-        producer_name: Option<&'a str>,
-    },
-}
-
-fn info<'a>(api: &'a TrueApi, caller: &str, requested: &'a str, code: &'a Code) -> CisInfo<'a> {
-    let product = api.product_of(code);
-    let owner = code.owner_bin == caller;
-    let producer = code.producer_bin == caller;
-    // Another participant's owner and producer data is masked.
-    let masked = |visible: bool, value: Option<&'a str>| if visible { value } else { Some(MASK) };
-    let name = |bin: &str| api.participant(bin).map(|p| p.name.as_str());
-    CisInfo::Found {
-        requested_cis: requested,
-        cis: &code.cis,
-        gtin: &code.gtin,
-        product_name: product.map(|p| p.name.as_str()),
-        product_group_id: product.and_then(|p| api.reference.group_id(&p.product_group)),
-        product_group: product.map(|p| p.product_group.as_str()),
-        brand: product.and_then(|p| p.brand.as_deref().or_else(|| p.name.split(['«', '»']).nth(1))),
-        produced_date: code.produced_at(),
-        package_type: &code.package_type,
-        owner_bin: masked(owner, Some(&code.owner_bin)).unwrap_or(MASK),
-        owner_name: masked(owner, name(&code.owner_bin)),
-        status: &code.status,
-        child: &code.child,
-        parent: code.parent.as_deref(),
-        producer_bin: masked(owner || producer, Some(&code.producer_bin)).unwrap_or(MASK),
-        producer_name: masked(owner || producer, name(&code.producer_bin)),
+    /// A code found, its members in the order of §5.5.
+    fn found(&mut self, found: &Found<'_>) {
+        let code = found.code;
+        self.raw(b"{\"cisInfo\":{\"requestedCis\":");
+        self.str(found.requested);
+        self.field(b",\"cis\":", &code.cis);
+        self.field(b",\"gtin\":", &code.gtin);
+        self.raw(found.product.as_bytes());
+        self.field(b",\"producedDate\":", code.produced_at());
+        self.field(b",\"packageType\":", &code.package_type);
+        self.party(b",\"ownerBin\":", b",\"ownerName\":", &found.owner);
+        self.field(b",\"status\":", &code.status);
+        self.raw(b",\"child\":[");
+        for (i, child) in code.child.iter().enumerate() {
+            if i > 0 {
+                self.raw(b",");
+            }
+            self.str(child);
+        }
+        self.raw(b"],\"parent\":");
+        self.opt_str(code.parent.as_deref());
+        self.party(b",\"producerBin\":", b",\"producerName\":", &found.producer);
+        self.raw(b"}}");
     }
 }
 
@@ -328,10 +356,100 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::apis::true_api::TrueApiConfig;
+    use crate::fixtures::FixtureSource;
+
+    const MASK: &str = "*****";
+
+    /// One element of the answer as §5.5 shows it: the reference [`to_json`] is held to.
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Answer<'a> {
+        cis_info: CisInfo<'a>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error_code: Option<&'static str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error_message: Option<&'static str>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    #[expect(clippy::large_enum_variant, reason = "built one at a time, to be serialized")]
+    enum CisInfo<'a> {
+        #[serde(rename_all = "camelCase")]
+        NotFound { requested_cis: &'a str },
+        #[serde(rename_all = "camelCase")]
+        Found {
+            requested_cis: &'a str,
+            cis: &'a str,
+            gtin: &'a str,
+            #[serde(flatten)]
+            product: ProductFields<'a>,
+            produced_date: &'a str,
+            package_type: &'a str,
+            owner_bin: &'a str,
+            owner_name: Option<&'a str>,
+            status: &'a str,
+            child: &'a [String],
+            parent: Option<&'a str>,
+            producer_bin: &'a str,
+            producer_name: Option<&'a str>,
+        },
+    }
+
+    const NO_FIELDS: ProductFields<'static> = ProductFields {
+        product_name: None,
+        product_group_id: None,
+        product_group: None,
+        brand: None,
+    };
+
+    fn not_found(requested_cis: &str) -> Answer<'_> {
+        Answer {
+            cis_info: CisInfo::NotFound { requested_cis },
+            error_code: Some("404"),
+            error_message: Some("КМ не найден"),
+        }
+    }
+
+    /// `code` as `caller` sees it, straight from the fixtures.
+    fn expected<'a>(api: &'a TrueApi, caller: &str, requested: &'a str, code: &'a Code) -> Answer<'a> {
+        let owner = code.owner_bin == caller;
+        let producer = code.producer_bin == caller;
+        let masked = |visible: bool, value: Option<&'a str>| if visible { value } else { Some(MASK) };
+        let name = |bin: &str| api.participant(bin).map(|p| p.name.as_str());
+        Answer {
+            cis_info: CisInfo::Found {
+                requested_cis: requested,
+                cis: &code.cis,
+                gtin: &code.gtin,
+                product: api
+                    .product_of(code)
+                    .map_or(NO_FIELDS, |product| ProductFields::of(product, &api.reference)),
+                produced_date: code.produced_at(),
+                package_type: &code.package_type,
+                owner_bin: masked(owner, Some(&code.owner_bin)).unwrap_or(MASK),
+                owner_name: masked(owner, name(&code.owner_bin)),
+                status: &code.status,
+                child: &code.child,
+                parent: code.parent.as_deref(),
+                producer_bin: masked(owner || producer, Some(&code.producer_bin)).unwrap_or(MASK),
+                producer_name: masked(owner || producer, name(&code.producer_bin)),
+            },
+            error_code: None,
+            error_message: None,
+        }
+    }
 
     /// Any text: control characters, quotes, backslashes, Cyrillic, astral planes.
     fn text() -> impl Strategy<Value = String> {
         proptest::string::string_regex("(?s).{0,40}").expect("a valid regex")
+    }
+
+    fn written(json: impl FnOnce(&mut JsonOut<'_>)) -> String {
+        let mut out = bytes::BytesMut::new();
+        json(&mut JsonOut(&mut out));
+        String::from_utf8(out.to_vec()).expect("UTF-8")
     }
 
     #[test]
@@ -340,18 +458,49 @@ mod tests {
             .map(char::from)
             .chain("\"\\/\u{7f}«Молоко»\u{1F600}".chars())
             .collect();
-        // The answer's messages are `'static`; a test may leak one.
-        let special: &'static str = Box::leak(special.into_boxed_str());
-        let answer = [Answer {
-            cis_info: CisInfo::NotFound { requested_cis: special },
-            error_code: Some("404"),
-            error_message: Some(special),
-        }];
 
         assert_eq!(
-            String::from_utf8(to_json(answer.iter().cloned()).to_vec()).expect("UTF-8"),
-            serde_json::to_string(&answer).expect("serializes")
+            written(|out| out.not_found(&special)),
+            serde_json::to_string(&not_found(&special)).expect("serializes")
         );
+        assert_eq!(
+            &*render_string(&special),
+            serde_json::to_string(&special).expect("serializes")
+        );
+    }
+
+    /// Every code of the default fixtures, asked for by each participant and by a stranger, in
+    /// both bracket forms where it has two: the participants' and products' fields rendered at
+    /// load are the ones the reference writes.
+    #[test]
+    fn every_fixture_code_answers_as_the_reference_writes_it() {
+        let api = super::super::load(&TrueApiConfig::default(), &FixtureSource::Embedded).expect("fixtures load");
+        let callers: Vec<&str> = api
+            .participants
+            .iter()
+            .map(|p| p.bin.as_str())
+            .chain(["000000000000"])
+            .collect();
+        let mut masked = 0;
+        for code in &api.codes {
+            let forms = std::iter::once(code.cis.clone()).chain(super::super::other_form(&code.cis));
+            for requested in forms {
+                for &caller in &callers {
+                    let found = [(requested.as_str(), Some(code)), ("(01)missing", None)];
+                    let reference = [expected(&api, caller, &requested, code), not_found("(01)missing")];
+
+                    let body = to_json(&api, caller, &found);
+
+                    masked += usize::from(code.owner_bin != caller);
+                    assert_eq!(
+                        std::str::from_utf8(&body).expect("UTF-8"),
+                        serde_json::to_string(&reference).expect("serializes"),
+                        "{requested} for {caller}"
+                    );
+                }
+            }
+        }
+        assert!(masked > 0 && api.codes.len() > 10, "the fixtures exercise masking");
     }
 
     proptest! {
@@ -361,49 +510,89 @@ mod tests {
             prop_assert_eq!(needs_escape(&bytes), expected);
         }
 
-        /// The hand-written JSON is what `serde_json` writes, byte for byte, for every shape of answer.
+        /// The hand-written JSON is what `serde_json` writes, byte for byte, for every shape of
+        /// answer: any text in any field, each optional field present or not, each party masked
+        /// or shown.
         #[test]
         fn the_answer_is_serde_jsons_bytes(
-            strings in proptest::collection::vec(text(), 12),
+            strings in proptest::collection::vec(text(), 14),
             child in proptest::collection::vec(text(), 0..3),
             group_id in proptest::option::of(any::<u32>()),
-            optional in proptest::collection::vec(any::<bool>(), 6),
-            not_found in any::<bool>(),
+            optional in proptest::collection::vec(any::<bool>(), 8),
+            not_found_first in any::<bool>(),
         ) {
-            let some = |i: usize| optional[i % 6].then_some(strings[i].as_str());
-            let found = Answer {
+            let some = |i: usize| optional[i % 8].then_some(strings[i].as_str());
+            let code = Code {
+                cis: strings[1].clone(),
+                gtin: strings[2].clone(),
+                package_type: strings[7].clone(),
+                status: strings[10].clone(),
+                owner_bin: strings[8].clone(),
+                producer_bin: strings[12].clone(),
+                produced_date: strings[6].clone(),
+                parent: some(11).map(str::to_owned),
+                child,
+                emission_type: None,
+                product: None,
+            };
+            let fields = ProductFields {
+                product_name: some(3),
+                product_group_id: group_id,
+                product_group: some(4),
+                brand: some(5),
+            };
+            let product = render_product(&fields);
+            let owner_name = some(9);
+            let producer_name = some(13);
+            let (owner_name_json, producer_name_json) = (owner_name.map(render_string), producer_name.map(render_string));
+            let (show_owner, show_producer) = (optional[6], optional[6] || optional[7]);
+            let found = Found {
+                requested: &strings[0],
+                code: &code,
+                product: &product,
+                owner: if show_owner {
+                    Party::Shown { bin: &code.owner_bin, name: owner_name_json.as_deref() }
+                } else {
+                    Party::Masked
+                },
+                producer: if show_producer {
+                    Party::Shown { bin: &code.producer_bin, name: producer_name_json.as_deref() }
+                } else {
+                    Party::Masked
+                },
+            };
+            let reference = Answer {
                 cis_info: CisInfo::Found {
                     requested_cis: &strings[0],
-                    cis: &strings[1],
-                    gtin: &strings[2],
-                    product_name: some(3),
-                    product_group_id: group_id,
-                    product_group: some(4),
-                    brand: some(5),
-                    produced_date: &strings[6],
-                    package_type: &strings[7],
-                    owner_bin: &strings[8],
-                    owner_name: some(9),
-                    status: &strings[10],
-                    child: &child,
-                    parent: some(11),
-                    producer_bin: &strings[8],
-                    producer_name: some(6),
+                    cis: &code.cis,
+                    gtin: &code.gtin,
+                    product: fields,
+                    produced_date: &code.produced_date,
+                    package_type: &code.package_type,
+                    owner_bin: if show_owner { &code.owner_bin } else { MASK },
+                    owner_name: if show_owner { owner_name } else { Some(MASK) },
+                    status: &code.status,
+                    child: &code.child,
+                    parent: code.parent.as_deref(),
+                    producer_bin: if show_producer { &code.producer_bin } else { MASK },
+                    producer_name: if show_producer { producer_name } else { Some(MASK) },
                 },
                 error_code: None,
                 error_message: None,
             };
-            let missing = Answer {
-                cis_info: CisInfo::NotFound { requested_cis: &strings[0] },
-                error_code: Some("404"),
-                error_message: Some("КМ не найден"),
+            let (written, expected) = if not_found_first {
+                (
+                    written(|out| { out.raw(b"["); out.not_found(&strings[0]); out.raw(b","); out.found(&found); out.raw(b"]"); }),
+                    serde_json::to_string(&[not_found(&strings[0]), reference]),
+                )
+            } else {
+                (
+                    written(|out| { out.raw(b"["); out.found(&found); out.raw(b"]"); }),
+                    serde_json::to_string(&[reference]),
+                )
             };
-            let answer = if not_found { vec![missing, found] } else { vec![found] };
 
-            prop_assert_eq!(
-                String::from_utf8(to_json(answer.iter().cloned()).to_vec()).expect("UTF-8"),
-                serde_json::to_string(&answer).expect("serializes")
-            );
+            prop_assert_eq!(written, expected.expect("serializes"));
         }
     }
 }

@@ -135,6 +135,8 @@ pub struct TrueApi {
     reference: reference::Reference,
     /// §8's personal accounts (`accounts.json`).
     accounts: Vec<billing::Account>,
+    /// Products and participant names as `cises/info` writes them.
+    info: info::Rendered,
 }
 
 impl TrueApi {
@@ -193,8 +195,8 @@ impl TrueApi {
     }
 }
 
-/// Load fixtures and build the API.
-pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::Built, FixtureError> {
+/// The API's state as its fixtures give it.
+fn load(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<Arc<TrueApi>, FixtureError> {
     let (file, participants) = fixtures.load::<ParticipantsFile>(NAME, "participants.json")?;
     let invalid = |message: String| FixtureError::Invalid {
         file: file.clone(),
@@ -247,7 +249,8 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         code.complete_produced_date();
         code.product = product_index(&by_gtin, &by_item, &code.gtin);
     }
-    let api = Arc::new(TrueApi {
+    let info = info::Rendered::new(&catalogue.products, &participants.participants, &reference);
+    Ok(Arc::new(TrueApi {
         config,
         participants: participants.participants,
         by_bin,
@@ -260,7 +263,13 @@ pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::
         orders: catalogue.orders,
         reference,
         accounts,
-    });
+        info,
+    }))
+}
+
+/// Load fixtures and build the API.
+pub fn build(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<super::Built, FixtureError> {
+    let api = load(config, fixtures)?;
     let endpoints = vec![
         Endpoint::new(Method::GET, "/api/v3/true-api/auth/key", auth::key, api.clone()),
         Endpoint::new(
