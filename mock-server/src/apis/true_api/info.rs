@@ -39,9 +39,13 @@ pub async fn cises_info(
         return TrueApiError::bad_request(format!("Не более {MAX_CODES} КИ в массиве, получено {}", codes.len()))
             .into_response();
     }
-    let found: Vec<(&str, Option<&Code>)> = codes
+    // Each code with its index among the API's codes, where the rendered parts are.
+    let found: Vec<(&str, Option<(usize, &Code)>)> = codes
         .iter()
-        .map(|TextRef(requested)| (requested.as_ref(), api.code(requested)))
+        .map(|TextRef(requested)| {
+            let code = api.by_cis.get(requested.as_ref()).map(|&i| (i, &api.codes[i]));
+            (requested.as_ref(), code)
+        })
         .collect();
     if found.iter().all(|(_, code)| code.is_none()) {
         // §5.5: 404 when none of the codes is found; the doc shows no body.
@@ -49,7 +53,7 @@ pub async fn cises_info(
     }
     let mut owned = found
         .iter()
-        .filter_map(|(_, code)| *code)
+        .filter_map(|(_, code)| code.map(|(_, code)| code))
         .filter(|code| code.owner_bin == claims.inn)
         .peekable();
     if owned.peek().is_none() {
@@ -72,57 +76,96 @@ pub async fn cises_info(
         .into_response()
 }
 
-/// What `cises/info` writes of products and participants, rendered as JSON once at load: they
-/// never change, and escaping their Cyrillic names (and finding each brand and group id) on every
-/// answer was most of the route's cost.
+/// What `cises/info` writes of codes and participants, rendered as JSON once at load. A code's
+/// own fields (cis, GTIN, product, production date, package type) and a participant's BIN and
+/// name never change; a code's status, owner and aggregation are written on each answer, as
+/// documents move them. Writing every field piece by piece was most of the route's cost.
 pub struct Rendered {
-    /// `,"productName":…,"productGroupId":…,"productGroup":…,"brand":…` of each product, in the
-    /// order of the API's products (the index a [`Code::product`] holds).
-    products: Vec<Box<str>>,
-    /// Each participant's name as a JSON string, in the order of the API's participants.
-    names: Vec<Box<str>>,
+    /// `,"cis":…,"gtin":…,"productName":…,"productGroupId":…,"productGroup":…,"brand":…,
+    /// "producedDate":…,"packageType":…` of each code, in the order of the API's codes: about
+    /// 350 bytes a code.
+    codes: Vec<Box<str>>,
+    /// `,"ownerBin":…,"ownerName":…` of each participant, in the order of the API's participants.
+    owners: Vec<Box<str>>,
+    /// `,"producerBin":…,"producerName":…` of each participant.
+    producers: Vec<Box<str>>,
 }
 
-/// The product fields of a code whose GTIN names no product.
-const NO_PRODUCT: &str = r#","productName":null,"productGroupId":null,"productGroup":null,"brand":null"#;
-
 impl Rendered {
-    pub fn new(products: &[Product], participants: &[Participant], reference: &Reference) -> Self {
-        Self {
-            products: products
+    /// `codes` with their [`Code::product`] found.
+    pub fn new(codes: &[Code], products: &[Product], participants: &[Participant], reference: &Reference) -> Self {
+        let product = |code: &Code| {
+            code.product
+                .map_or(ProductFields::NONE, |i| ProductFields::of(&products[i], reference))
+        };
+        let party = |keys: &Keys| -> Vec<Box<str>> {
+            participants
                 .iter()
-                .map(|product| render_product(&ProductFields::of(product, reference)))
-                .collect(),
-            names: participants.iter().map(|p| render_string(&p.name)).collect(),
+                .map(|p| render_party(keys, &p.bin, Some(&p.name)))
+                .collect()
+        };
+        Self {
+            codes: codes.iter().map(|code| render_code(code, &product(code))).collect(),
+            owners: party(&OWNER),
+            producers: party(&PRODUCER),
         }
     }
 }
 
-/// A text as serde_json writes it: quoted and escaped.
-fn render_string(text: &str) -> Box<str> {
+/// A piece of JSON written with [`JsonOut`].
+fn render(write: impl FnOnce(&mut JsonOut<'_>)) -> Box<str> {
     let mut out = bytes::BytesMut::new();
-    JsonOut(&mut out).str(text);
+    write(&mut JsonOut(&mut out));
     String::from_utf8(out.to_vec())
-        .expect("escaping UTF-8 keeps it UTF-8")
+        .expect("escaped UTF-8 is UTF-8")
         .into_boxed_str()
 }
 
-/// `fields` as the members they are inside `cisInfo`, each after a comma.
-fn render_product(fields: &ProductFields<'_>) -> Box<str> {
-    let mut out = bytes::BytesMut::new();
-    let mut json = JsonOut(&mut out);
-    json.opt_field(b",\"productName\":", fields.product_name);
-    json.raw(b",\"productGroupId\":");
-    match fields.product_group_id {
-        Some(id) => json.raw(itoa::Buffer::new().format(id).as_bytes()),
-        None => json.raw(b"null"),
-    }
-    json.opt_field(b",\"productGroup\":", fields.product_group);
-    json.opt_field(b",\"brand\":", fields.brand);
-    String::from_utf8(out.to_vec())
-        .expect("escaping UTF-8 keeps it UTF-8")
-        .into_boxed_str()
+/// What never changes of `code`, with its product's `fields`: the members they are inside
+/// `cisInfo`, each after a comma.
+fn render_code(code: &Code, fields: &ProductFields<'_>) -> Box<str> {
+    render(|json| {
+        json.field(b",\"cis\":", &code.cis);
+        json.field(b",\"gtin\":", &code.gtin);
+        json.opt_field(b",\"productName\":", fields.product_name);
+        json.raw(b",\"productGroupId\":");
+        match fields.product_group_id {
+            Some(id) => json.raw(itoa::Buffer::new().format(id).as_bytes()),
+            None => json.raw(b"null"),
+        }
+        json.opt_field(b",\"productGroup\":", fields.product_group);
+        json.opt_field(b",\"brand\":", fields.brand);
+        json.field(b",\"producedDate\":", code.produced_at());
+        json.field(b",\"packageType\":", &code.package_type);
+    })
 }
+
+/// An owner's or a producer's two members, shown.
+fn render_party(keys: &Keys, bin: &str, name: Option<&str>) -> Box<str> {
+    render(|json| {
+        json.field(keys.bin, bin);
+        json.opt_field(keys.name, name);
+    })
+}
+
+/// The members an owner or a producer is written in, and what a caller who may not see them gets.
+struct Keys {
+    bin: &'static [u8],
+    name: &'static [u8],
+    masked: &'static str,
+}
+
+const OWNER: Keys = Keys {
+    bin: b",\"ownerBin\":",
+    name: b",\"ownerName\":",
+    masked: r#","ownerBin":"*****","ownerName":"*****""#,
+};
+
+const PRODUCER: Keys = Keys {
+    bin: b",\"producerBin\":",
+    name: b",\"producerName\":",
+    masked: r#","producerBin":"*****","producerName":"*****""#,
+};
 
 /// `cisInfo`'s fields that come from the code's product (§5.5).
 #[derive(Clone, Copy, Serialize)]
@@ -136,6 +179,14 @@ struct ProductFields<'a> {
 }
 
 impl<'a> ProductFields<'a> {
+    /// A code whose GTIN names no product.
+    const NONE: ProductFields<'static> = ProductFields {
+        product_name: None,
+        product_group_id: None,
+        product_group: None,
+        brand: None,
+    };
+
     fn of(product: &'a Product, reference: &Reference) -> Self {
         Self {
             product_name: Some(&product.name),
@@ -152,7 +203,7 @@ impl<'a> ProductFields<'a> {
 /// The answer as JSON, written by hand: this is the API's most called route. The bytes are
 /// serde_json's, as the derived `Serialize` of the reference types in the tests writes them; a
 /// proptest and a test over every fixture code hold the two to each other.
-fn to_json(api: &TrueApi, caller: &str, found: &[(&str, Option<&Code>)]) -> bytes::Bytes {
+fn to_json(api: &TrueApi, caller: &str, found: &[(&str, Option<(usize, &Code)>)]) -> bytes::Bytes {
     // About 700 bytes a code.
     let ((), body) = crate::apis::write_in_block(768 * found.len(), |out| {
         let mut out = JsonOut(out);
@@ -163,7 +214,7 @@ fn to_json(api: &TrueApi, caller: &str, found: &[(&str, Option<&Code>)]) -> byte
             }
             match code {
                 None => out.not_found(requested),
-                Some(code) => out.found(&Found::new(api, caller, requested, code)),
+                Some((index, code)) => out.found(&Found::new(api, caller, requested, index, code)),
             }
         }
         out.raw(b"]");
@@ -176,8 +227,8 @@ struct Found<'a> {
     /// The code as the caller wrote it (a tobacco code's bracket form is echoed as sent).
     requested: &'a str,
     code: &'a Code,
-    /// Its product's fields as [`Rendered`] holds them, or [`NO_PRODUCT`].
-    product: &'a str,
+    /// What never changes of it, as [`Rendered`] holds it.
+    rendered: &'a str,
     owner: Party<'a>,
     producer: Party<'a>,
 }
@@ -186,31 +237,28 @@ struct Found<'a> {
 /// producer sees itself, anyone else sees `*****`.
 enum Party<'a> {
     Masked,
-    /// A BIN, and the participant's name as a JSON string if it is a participant.
-    Shown {
-        bin: &'a str,
-        name: Option<&'a str>,
-    },
+    /// A participant's members, as [`Rendered`] holds them.
+    Shown(&'a str),
+    /// A BIN that is no participant: its name is `null`.
+    Unlisted(&'a str),
 }
 
 impl<'a> Found<'a> {
-    fn new(api: &'a TrueApi, caller: &str, requested: &'a str, code: &'a Code) -> Self {
+    /// `code`, the API's code number `index`, asked for by `caller` as `requested`.
+    fn new(api: &'a TrueApi, caller: &str, requested: &'a str, index: usize, code: &'a Code) -> Self {
         let owner = code.owner_bin == caller;
         let producer = code.producer_bin == caller;
-        let party = |visible: bool, bin: &'a str| {
-            if visible {
-                let name = api.by_bin.get(bin).map(|&i| &*api.info.names[i]);
-                Party::Shown { bin, name }
-            } else {
-                Party::Masked
-            }
+        let party = |visible: bool, bin: &'a str, rendered: &'a [Box<str>]| match api.by_bin.get(bin) {
+            _ if !visible => Party::Masked,
+            Some(&i) => Party::Shown(&rendered[i]),
+            None => Party::Unlisted(bin),
         };
         Self {
             requested,
             code,
-            product: code.product.map_or(NO_PRODUCT, |i| &*api.info.products[i]),
-            owner: party(owner, &code.owner_bin),
-            producer: party(owner || producer, &code.producer_bin),
+            rendered: &api.info.codes[index],
+            owner: party(owner, &code.owner_bin, &api.info.owners),
+            producer: party(owner || producer, &code.producer_bin, &api.info.producers),
         }
     }
 }
@@ -300,20 +348,13 @@ impl JsonOut<'_> {
         }
     }
 
-    /// `,"bin":…,"name":…` of an owner or a producer (keys given whole, as written).
-    fn party(&mut self, bin_key: &[u8], name_key: &[u8], party: &Party<'_>) {
-        const MASKED: &[u8] = b"\"*****\"";
+    fn party(&mut self, keys: &Keys, party: &Party<'_>) {
         match party {
-            Party::Masked => {
-                self.raw(bin_key);
-                self.raw(MASKED);
-                self.raw(name_key);
-                self.raw(MASKED);
-            }
-            Party::Shown { bin, name } => {
-                self.field(bin_key, bin);
-                self.raw(name_key);
-                self.raw(name.unwrap_or("null").as_bytes());
+            Party::Masked => self.raw(keys.masked.as_bytes()),
+            Party::Shown(members) => self.raw(members.as_bytes()),
+            Party::Unlisted(bin) => {
+                self.field(keys.bin, bin);
+                self.opt_field(keys.name, None);
             }
         }
     }
@@ -330,12 +371,8 @@ impl JsonOut<'_> {
         let code = found.code;
         self.raw(b"{\"cisInfo\":{\"requestedCis\":");
         self.str(found.requested);
-        self.field(b",\"cis\":", &code.cis);
-        self.field(b",\"gtin\":", &code.gtin);
-        self.raw(found.product.as_bytes());
-        self.field(b",\"producedDate\":", code.produced_at());
-        self.field(b",\"packageType\":", &code.package_type);
-        self.party(b",\"ownerBin\":", b",\"ownerName\":", &found.owner);
+        self.raw(found.rendered.as_bytes());
+        self.party(&OWNER, &found.owner);
         self.field(b",\"status\":", &code.status);
         self.raw(b",\"child\":[");
         for (i, child) in code.child.iter().enumerate() {
@@ -346,7 +383,7 @@ impl JsonOut<'_> {
         }
         self.raw(b"],\"parent\":");
         self.opt_str(code.parent.as_deref());
-        self.party(b",\"producerBin\":", b",\"producerName\":", &found.producer);
+        self.party(&PRODUCER, &found.producer);
         self.raw(b"}}");
     }
 }
@@ -397,13 +434,6 @@ mod tests {
         },
     }
 
-    const NO_FIELDS: ProductFields<'static> = ProductFields {
-        product_name: None,
-        product_group_id: None,
-        product_group: None,
-        brand: None,
-    };
-
     fn not_found(requested_cis: &str) -> Answer<'_> {
         Answer {
             cis_info: CisInfo::NotFound { requested_cis },
@@ -423,9 +453,9 @@ mod tests {
                 requested_cis: requested,
                 cis: &code.cis,
                 gtin: &code.gtin,
-                product: api
-                    .product_of(code)
-                    .map_or(NO_FIELDS, |product| ProductFields::of(product, &api.reference)),
+                product: api.product_of(code).map_or(ProductFields::NONE, |product| {
+                    ProductFields::of(product, &api.reference)
+                }),
                 produced_date: code.produced_at(),
                 package_type: &code.package_type,
                 owner_bin: masked(owner, Some(&code.owner_bin)).unwrap_or(MASK),
@@ -438,6 +468,17 @@ mod tests {
             },
             error_code: None,
             error_message: None,
+        }
+    }
+
+    /// A party of the proptest's kind `kind` (0: masked, 1: a participant named `name`, whose
+    /// members are `members`, 2: a BIN that is no participant), with the BIN and name the
+    /// reference writes for it.
+    fn party<'a>(kind: u8, bin: &'a str, name: &'a str, members: &'a str) -> (Party<'a>, &'a str, Option<&'a str>) {
+        match kind {
+            0 => (Party::Masked, MASK, Some(MASK)),
+            1 => (Party::Shown(members), bin, Some(name)),
+            _ => (Party::Unlisted(bin), bin, None),
         }
     }
 
@@ -464,7 +505,7 @@ mod tests {
             serde_json::to_string(&not_found(&special)).expect("serializes")
         );
         assert_eq!(
-            &*render_string(&special),
+            &*render(|out| out.str(&special)),
             serde_json::to_string(&special).expect("serializes")
         );
     }
@@ -482,11 +523,11 @@ mod tests {
             .chain(["000000000000"])
             .collect();
         let mut masked = 0;
-        for code in &api.codes {
+        for (index, code) in api.codes.iter().enumerate() {
             let forms = std::iter::once(code.cis.clone()).chain(super::super::other_form(&code.cis));
             for requested in forms {
                 for &caller in &callers {
-                    let found = [(requested.as_str(), Some(code)), ("(01)missing", None)];
+                    let found = [(requested.as_str(), Some((index, code))), ("(01)missing", None)];
                     let reference = [expected(&api, caller, &requested, code), not_found("(01)missing")];
 
                     let body = to_json(&api, caller, &found);
@@ -511,14 +552,15 @@ mod tests {
         }
 
         /// The hand-written JSON is what `serde_json` writes, byte for byte, for every shape of
-        /// answer: any text in any field, each optional field present or not, each party masked
-        /// or shown.
+        /// answer: any text in any field, each optional field present or not, each party
+        /// masked, shown or no participant.
         #[test]
         fn the_answer_is_serde_jsons_bytes(
             strings in proptest::collection::vec(text(), 14),
             child in proptest::collection::vec(text(), 0..3),
             group_id in proptest::option::of(any::<u32>()),
             optional in proptest::collection::vec(any::<bool>(), 8),
+            parties in (0..3u8, 0..3u8),
             not_found_first in any::<bool>(),
         ) {
             let some = |i: usize| optional[i % 8].then_some(strings[i].as_str());
@@ -541,26 +583,13 @@ mod tests {
                 product_group: some(4),
                 brand: some(5),
             };
-            let product = render_product(&fields);
-            let owner_name = some(9);
-            let producer_name = some(13);
-            let (owner_name_json, producer_name_json) = (owner_name.map(render_string), producer_name.map(render_string));
-            let (show_owner, show_producer) = (optional[6], optional[6] || optional[7]);
-            let found = Found {
-                requested: &strings[0],
-                code: &code,
-                product: &product,
-                owner: if show_owner {
-                    Party::Shown { bin: &code.owner_bin, name: owner_name_json.as_deref() }
-                } else {
-                    Party::Masked
-                },
-                producer: if show_producer {
-                    Party::Shown { bin: &code.producer_bin, name: producer_name_json.as_deref() }
-                } else {
-                    Party::Masked
-                },
-            };
+            let rendered = render_code(&code, &fields);
+            let owner_members = render_party(&OWNER, &code.owner_bin, Some(&strings[9]));
+            let producer_members = render_party(&PRODUCER, &code.producer_bin, Some(&strings[13]));
+            let (owner, owner_bin, owner_name) = party(parties.0, &code.owner_bin, &strings[9], &owner_members);
+            let (producer, producer_bin, producer_name) =
+                party(parties.1, &code.producer_bin, &strings[13], &producer_members);
+            let found = Found { requested: &strings[0], code: &code, rendered: &rendered, owner, producer };
             let reference = Answer {
                 cis_info: CisInfo::Found {
                     requested_cis: &strings[0],
@@ -569,13 +598,13 @@ mod tests {
                     product: fields,
                     produced_date: &code.produced_date,
                     package_type: &code.package_type,
-                    owner_bin: if show_owner { &code.owner_bin } else { MASK },
-                    owner_name: if show_owner { owner_name } else { Some(MASK) },
+                    owner_bin,
+                    owner_name,
                     status: &code.status,
                     child: &code.child,
                     parent: code.parent.as_deref(),
-                    producer_bin: if show_producer { &code.producer_bin } else { MASK },
-                    producer_name: if show_producer { producer_name } else { Some(MASK) },
+                    producer_bin,
+                    producer_name,
                 },
                 error_code: None,
                 error_message: None,

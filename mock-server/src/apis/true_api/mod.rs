@@ -249,7 +249,12 @@ fn load(config: &TrueApiConfig, fixtures: &FixtureSource) -> Result<Arc<TrueApi>
         code.complete_produced_date();
         code.product = product_index(&by_gtin, &by_item, &code.gtin);
     }
-    let info = info::Rendered::new(&catalogue.products, &participants.participants, &reference);
+    let info = info::Rendered::new(
+        &catalogue.codes,
+        &catalogue.products,
+        &participants.participants,
+        &reference,
+    );
     Ok(Arc::new(TrueApi {
         config,
         participants: participants.participants,
