@@ -264,6 +264,45 @@ async fn tokens_missing_forged_and_expired_get_the_docs_xml() {
     assert_eq!(elsewhere.status, StatusCode::UNAUTHORIZED);
 }
 
+/// The verified-token cache finds a token by its signature's bytes: a token with the genuine
+/// signature and another payload must still be refused, also after the genuine one was used.
+#[tokio::test]
+async fn a_genuine_signature_on_another_payload_is_refused_after_the_token_was_used() {
+    let harness = Harness::new();
+    let bin = participants()["participants"][0]["bin"].as_str().unwrap().to_owned();
+    let minted = harness
+        .post("/__admin/true-api/tokens", json!({"participant": bin}))
+        .await;
+    let token = minted.json()["token"].as_str().unwrap().to_owned();
+    let [header, payload, signature]: [&str; 3] = token.split('.').collect::<Vec<_>>().try_into().unwrap();
+    let other = participants()["participants"][1]["bin"].as_str().unwrap().to_owned();
+    let payload = String::from_utf8(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+    .replace(&bin, &other);
+    let forged = format!(
+        "{header}.{}.{signature}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload)
+    );
+    assert_ne!(forged, token);
+
+    let genuine = with_token(&harness, &format!("{BASE}/x"), &token).await;
+    let refused = with_token(&harness, &format!("{BASE}/x"), &forged).await;
+    let genuine_again = with_token(&harness, &format!("{BASE}/x"), &token).await;
+
+    assert_eq!(genuine.status, StatusCode::NOT_FOUND);
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        refused.text().starts_with("<InvalidTokenException>"),
+        "{}",
+        refused.text()
+    );
+    assert_eq!(genuine_again.status, StatusCode::NOT_FOUND);
+}
+
 #[tokio::test]
 async fn injected_status_faults_use_the_true_api_formats() {
     let harness = Harness::new();

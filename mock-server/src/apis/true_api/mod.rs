@@ -612,8 +612,9 @@ pub struct AuthState {
     secret: [u8; 32],
     challenges: std::sync::Mutex<FxHashMap<String, auth::Challenge>>,
     strictness: std::sync::Mutex<Option<Strictness>>,
-    /// Tokens that verified, with their claims (a cache: dropping it changes no answer).
-    verified: std::sync::Mutex<FxHashMap<String, Arc<auth::Claims>>>,
+    /// Tokens that verified, with their claims (a cache: dropping it changes no answer), under
+    /// [`auth::token_key`].
+    verified: std::sync::Mutex<FxHashMap<u64, auth::Verified>>,
 }
 
 impl AuthState {
