@@ -205,6 +205,10 @@ impl<'a> ProductFields<'a> {
 /// proptest and a test over every fixture code hold the two to each other.
 fn to_json(api: &TrueApi, caller: &str, found: &[(&str, Option<(usize, &Code)>)]) -> bytes::Bytes {
     // About 700 bytes a code.
+    let caller = Viewer {
+        bin: caller,
+        participant: api.by_bin.get(caller).copied(),
+    };
     let ((), body) = crate::apis::write_in_block(768 * found.len(), |out| {
         let mut out = JsonOut(out);
         out.raw(b"[");
@@ -245,22 +249,35 @@ enum Party<'a> {
 
 impl<'a> Found<'a> {
     /// `code`, the API's code number `index`, asked for by `caller` as `requested`.
-    fn new(api: &'a TrueApi, caller: &str, requested: &'a str, index: usize, code: &'a Code) -> Self {
-        let owner = code.owner_bin == caller;
-        let producer = code.producer_bin == caller;
-        let party = |visible: bool, bin: &'a str, rendered: &'a [Box<str>]| match api.by_bin.get(bin) {
-            _ if !visible => Party::Masked,
-            Some(&i) => Party::Shown(&rendered[i]),
-            None => Party::Unlisted(bin),
+    fn new(api: &'a TrueApi, caller: Viewer<'_>, requested: &'a str, index: usize, code: &'a Code) -> Self {
+        let owner = code.owner_bin == caller.bin;
+        let producer = code.producer_bin == caller.bin;
+        // The caller's own members are found once per answer, another party's when shown.
+        let party = |visible: bool, is_caller: bool, bin: &'a str, rendered: &'a [Box<str>]| {
+            let participant = if is_caller {
+                caller.participant
+            } else if visible {
+                api.by_bin.get(bin).copied()
+            } else {
+                return Party::Masked;
+            };
+            participant.map_or(Party::Unlisted(bin), |i| Party::Shown(&rendered[i]))
         };
         Self {
             requested,
             code,
             rendered: &api.info.codes[index],
-            owner: party(owner, &code.owner_bin, &api.info.owners),
-            producer: party(owner || producer, &code.producer_bin, &api.info.producers),
+            owner: party(owner, owner, &code.owner_bin, &api.info.owners),
+            producer: party(owner || producer, producer, &code.producer_bin, &api.info.producers),
         }
     }
+}
+
+/// Who asks: a BIN, and its number among the API's participants.
+#[derive(Clone, Copy)]
+struct Viewer<'a> {
+    bin: &'a str,
+    participant: Option<usize>,
 }
 
 /// A JSON text being written.
