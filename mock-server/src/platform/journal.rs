@@ -1,8 +1,8 @@
 //! The request journal: a bounded ring of exchanges per namespace, newest first.
 //!
-//! An entry keeps the query and headers as they came and redacts their secrets whenever it is
-//! read ([`Entry::to_json`] is the only way out), so nothing read back through the admin API can
-//! leak a credential while recording stays a copy. Unmatched requests carry the nearest route and
+//! An entry keeps the query as it came and redacts its secrets whenever it is read
+//! ([`Entry::to_json`] is the only way out), so recording it stays a copy; secret header values
+//! are not kept at all. Nothing read back through the admin API can leak a credential. Unmatched requests carry the nearest route and
 //! why they missed it.
 
 use std::collections::VecDeque;
@@ -55,15 +55,21 @@ pub fn redact_query(query: &str) -> String {
     out
 }
 
-/// The headers appended to `out` (a recycled entry's buffer) as `name: value` lines, as they came:
-/// no reference into the connection's read buffer (which would keep it alive in the journal).
-/// [`redacted_headers`] reads them back without the secrets.
+/// The headers appended to `out` (a recycled entry's buffer) as `name: value` lines, as they came
+/// but for secrets, whose values are never kept ([`REDACTED`] in their place: the journal would
+/// only hide them when read, and a bearer token is the longest header most requests carry). No
+/// reference into the connection's read buffer (which would keep it alive in the journal).
+/// [`header_pairs`] reads them back.
 pub fn write_header_lines(out: &mut String, headers: &HeaderMap) {
     out.reserve(headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 3).sum());
     for (name, value) in headers {
         out.push_str(name.as_str());
         out.push_str(": ");
-        push_lossy(out, value.as_bytes());
+        if is_secret(name.as_str()) {
+            out.push_str(REDACTED);
+        } else {
+            push_lossy(out, value.as_bytes());
+        }
         out.push('\n');
     }
 }
@@ -80,14 +86,11 @@ pub fn push_lossy(out: &mut String, bytes: &[u8]) {
     }
 }
 
-/// The `(name, value)` pairs of [`write_header_lines`], secret values replaced.
-pub fn redacted_headers(lines: &str) -> Vec<(&str, &str)> {
+/// The `(name, value)` pairs of [`write_header_lines`].
+pub fn header_pairs(lines: &str) -> Vec<(&str, &str)> {
     lines
         .lines()
-        .map(|line| {
-            let (name, value) = line.split_once(": ").unwrap_or((line, ""));
-            (name, if is_secret(name) { REDACTED } else { value })
-        })
+        .map(|line| line.split_once(": ").unwrap_or((line, "")))
         .collect()
 }
 
@@ -113,7 +116,7 @@ pub struct Entry {
     pub path: String,
     /// As sent: read it through [`redact_query`].
     pub query: String,
-    /// [`write_header_lines`], as sent: read them through [`redacted_headers`].
+    /// [`write_header_lines`]: as sent, secrets left out; read them through [`header_pairs`].
     pub headers: String,
     pub body: String,
     pub body_truncated: bool,
@@ -167,7 +170,7 @@ impl Entry {
 
     /// The admin API's view of the entry, secrets redacted.
     pub fn to_json(&self) -> serde_json::Value {
-        let headers = redacted_headers(&self.headers);
+        let headers = header_pairs(&self.headers);
         json!({
             "id": self.id,
             "at": self.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
@@ -368,10 +371,7 @@ mod tests {
         headers.insert("accept", "*/*".parse().unwrap());
         let mut lines = String::new();
         write_header_lines(&mut lines, &headers);
-        assert_eq!(lines, "authorization: Bearer t\naccept: */*\n");
-        assert_eq!(
-            redacted_headers(&lines),
-            [("authorization", REDACTED), ("accept", "*/*")]
-        );
+        assert_eq!(lines, "authorization: [redacted]\naccept: */*\n");
+        assert_eq!(header_pairs(&lines), [("authorization", REDACTED), ("accept", "*/*")]);
     }
 }
