@@ -167,7 +167,8 @@ const PRODUCER: Keys = Keys {
     masked: r#","producerBin":"*****","producerName":"*****""#,
 };
 
-/// `cisInfo`'s fields that come from the code's product (§5.5).
+/// `cisInfo`'s fields that come from the code's product (§5.5); rendered at load, and serialized
+/// by serde only as the tests' reference.
 #[derive(Clone, Copy, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ProductFields<'a> {
@@ -365,6 +366,7 @@ impl JsonOut<'_> {
         }
     }
 
+    /// An owner's or a producer's two members, as the caller may see them.
     fn party(&mut self, keys: &Keys, party: &Party<'_>) {
         match party {
             Party::Masked => self.raw(keys.masked.as_bytes()),
