@@ -2,8 +2,8 @@
 //!
 //! An entry keeps the query as it came and redacts its secrets whenever it is read
 //! ([`Entry::to_json`] is the only way out), so recording it stays a copy; secret header values
-//! are not kept at all. Nothing read back through the admin API can leak a credential. Unmatched requests carry the nearest route and
-//! why they missed it.
+//! are not kept at all. Nothing read back through the admin API can leak a credential. Unmatched
+//! requests carry the nearest route and why they missed it.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;

@@ -279,7 +279,7 @@ pub(super) type Verified = (Box<str>, Arc<Claims>);
 /// What a verified token is remembered under: a hash of its last bytes, the signature's, which
 /// differ from token to token (a 300-byte token hashed whole cost more than the rest of the
 /// lookup). The whole token is still compared before its claims are used.
-pub(super) fn token_key(token: &str) -> u64 {
+fn token_key(token: &str) -> u64 {
     let tail = &token.as_bytes()[token.len().saturating_sub(16)..];
     rustc_hash::FxBuildHasher.hash_one(tail)
 }

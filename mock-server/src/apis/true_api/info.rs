@@ -42,10 +42,7 @@ pub async fn cises_info(
     // Each code with its index among the API's codes, where the rendered parts are.
     let found: Vec<(&str, Option<(usize, &Code)>)> = codes
         .iter()
-        .map(|TextRef(requested)| {
-            let code = api.by_cis.get(requested.as_ref()).map(|&i| (i, &api.codes[i]));
-            (requested.as_ref(), code)
-        })
+        .map(|TextRef(requested)| (requested.as_ref(), api.code_at(requested)))
         .collect();
     if found.iter().all(|(_, code)| code.is_none()) {
         // §5.5: 404 when none of the codes is found; the doc shows no body.

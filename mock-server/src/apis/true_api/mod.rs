@@ -135,7 +135,7 @@ pub struct TrueApi {
     reference: reference::Reference,
     /// §8's personal accounts (`accounts.json`).
     accounts: Vec<billing::Account>,
-    /// Products and participant names as `cises/info` writes them.
+    /// What `cises/info` writes of each code and participant, rendered at load.
     info: info::Rendered,
 }
 
@@ -145,7 +145,12 @@ impl TrueApi {
     }
 
     fn code(&self, cis: &str) -> Option<&Code> {
-        self.by_cis.get(cis).map(|&i| &self.codes[i])
+        self.code_at(cis).map(|(_, code)| code)
+    }
+
+    /// The code registered as `cis`, with its index among the codes.
+    fn code_at(&self, cis: &str) -> Option<(usize, &Code)> {
+        self.by_cis.get(cis).map(|&i| (i, &self.codes[i]))
     }
 
     /// The registered name of a participant, for the `…Name` fields.
