@@ -156,7 +156,7 @@ async fn health(State(platform): State<Arc<Platform>>) -> Response {
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "apis": platform.api_names(),
-        "namespaces": platform.namespaces.len(),
+        "namespaces": platform.namespaces.count(),
     }))
     .into_response()
 }

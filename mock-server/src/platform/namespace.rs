@@ -6,7 +6,7 @@
 //! and `default` never is.
 
 use rustc_hash::FxHashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -46,8 +46,12 @@ pub struct Namespace {
     stores: Stores,
     /// Requests being served now; a namespace with any is never evicted.
     in_flight: AtomicUsize,
-    /// Real time of the last request, for idle eviction.
-    last_used: Mutex<Instant>,
+    /// When the namespace was made: [`Self::last_used_ms`] counts from here.
+    born: Instant,
+    /// Milliseconds from `born` to the end of the last request, for idle eviction. An atomic
+    /// written only when it moves forward, not a lock taken by every request: on a busy
+    /// namespace the worker threads would pass its cache line back and forth.
+    last_used_ms: AtomicU64,
 }
 
 impl Namespace {
@@ -100,8 +104,17 @@ impl Namespace {
     }
 
     fn idle_for(&self, now: Instant) -> Option<Duration> {
-        (self.in_flight.load(Ordering::Acquire) == 0)
-            .then(|| now.saturating_duration_since(*self.last_used.lock().unwrap_or_else(|e| e.into_inner())))
+        let last_used = self.born + Duration::from_millis(self.last_used_ms.load(Ordering::Acquire));
+        (self.in_flight.load(Ordering::Acquire) == 0).then(|| now.saturating_duration_since(last_used))
+    }
+
+    /// Note a request that ended at `ended`.
+    fn used_at(&self, ended: Instant) {
+        let ms = u64::try_from(ended.saturating_duration_since(self.born).as_millis()).unwrap_or(u64::MAX);
+        // Read first: most requests end in a millisecond already noted, and then write nothing.
+        if self.last_used_ms.load(Ordering::Relaxed) < ms {
+            self.last_used_ms.fetch_max(ms, Ordering::AcqRel);
+        }
     }
 }
 
@@ -128,7 +141,7 @@ impl NamespaceGuard {
 
     fn release(&mut self, ended: Instant) {
         if std::mem::take(&mut self.held) {
-            *self.namespace.last_used.lock().unwrap_or_else(|e| e.into_inner()) = ended;
+            self.namespace.used_at(ended);
             self.namespace.in_flight.fetch_sub(1, Ordering::AcqRel);
         }
     }
@@ -175,15 +188,21 @@ pub struct Namespaces {
     seed: u64,
     limits: NamespaceLimits,
     factories: Vec<StoreFactory>,
+    /// `default`, kept out of the map: it is never evicted, and most requests use it, so they
+    /// find it without taking the map's lock (which every worker thread would contend for).
+    default: Arc<Namespace>,
+    /// Every other namespace, by name.
     map: Mutex<FxHashMap<String, Arc<Namespace>>>,
 }
 
 impl Namespaces {
     pub fn new(seed: u64, limits: NamespaceLimits, factories: Vec<StoreFactory>) -> Self {
+        let default = create(seed, &factories, DEFAULT_NAMESPACE);
         Self {
             seed,
             limits,
             factories,
+            default,
             map: Mutex::new(FxHashMap::default()),
         }
     }
@@ -192,28 +211,21 @@ impl Namespaces {
         self.map.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn create(&self, name: &str) -> Arc<Namespace> {
-        let seed = derive_seed(self.seed, name);
-        let ctx = StoreContext { namespace: name, seed };
-        Arc::new(Namespace {
-            name: name.into(),
-            stores: Stores::build(&self.factories, &ctx),
-            in_flight: AtomicUsize::new(0),
-            last_used: Mutex::new(real_instant()),
-        })
-    }
-
     /// The namespace `name`, created if needed, held for one request.
     pub fn acquire(&self, name: &str) -> Result<NamespaceGuard, NamespaceError> {
-        let mut map = self.lock();
-        let namespace = match map.get(name) {
-            Some(namespace) => namespace.clone(),
-            None => {
-                validate_name(name).map_err(NamespaceError::InvalidName)?;
-                self.make_room(&mut map)?;
-                let namespace = self.create(name);
-                map.insert(name.to_owned(), namespace.clone());
-                namespace
+        let namespace = if name == DEFAULT_NAMESPACE {
+            Arc::clone(&self.default)
+        } else {
+            let mut map = self.lock();
+            match map.get(name) {
+                Some(namespace) => namespace.clone(),
+                None => {
+                    validate_name(name).map_err(NamespaceError::InvalidName)?;
+                    self.make_room(&mut map)?;
+                    let namespace = create(self.seed, &self.factories, name);
+                    map.insert(name.to_owned(), namespace.clone());
+                    namespace
+                }
             }
         };
         namespace.in_flight.fetch_add(1, Ordering::AcqRel);
@@ -223,15 +235,13 @@ impl Namespaces {
     /// Drop expired idle namespaces; if still full, the least recently used idle one.
     fn make_room(&self, map: &mut FxHashMap<String, Arc<Namespace>>) -> Result<(), NamespaceError> {
         let now = real_instant();
-        map.retain(|name, ns| {
-            name == DEFAULT_NAMESPACE || ns.idle_for(now).is_none_or(|idle| idle < self.limits.idle_ttl)
-        });
-        if map.len() < self.limits.max {
+        map.retain(|_, ns| ns.idle_for(now).is_none_or(|idle| idle < self.limits.idle_ttl));
+        // `default` counts towards the maximum.
+        if map.len() + 1 < self.limits.max {
             return Ok(());
         }
         let victim = map
             .iter()
-            .filter(|(name, _)| name.as_str() != DEFAULT_NAMESPACE)
             .filter_map(|(name, ns)| ns.idle_for(now).map(|idle| (idle, name.clone())))
             .max()
             .map(|(_, name)| name);
@@ -247,27 +257,33 @@ impl Namespaces {
 
     /// An existing namespace, without creating it.
     pub fn get(&self, name: &str) -> Option<Arc<Namespace>> {
+        if name == DEFAULT_NAMESPACE {
+            return Some(Arc::clone(&self.default));
+        }
         self.lock().get(name).cloned()
     }
 
+    /// Drop a namespace: it comes back fresh on its next use. `default` is never dropped; it is
+    /// reset, which leaves it as fresh.
     pub fn remove(&self, name: &str) -> bool {
+        if name == DEFAULT_NAMESPACE {
+            self.default.reset();
+            return true;
+        }
         self.lock().remove(name).is_some()
     }
 
     /// Reset every namespace: the non-default ones are dropped (they come back fresh on use).
     pub fn reset_all(&self) {
-        let mut map = self.lock();
-        map.retain(|name, _| name == DEFAULT_NAMESPACE);
-        if let Some(default) = map.get(DEFAULT_NAMESPACE) {
-            default.reset();
-        }
+        self.lock().clear();
+        self.default.reset();
     }
 
     pub fn list(&self) -> Vec<NamespaceInfo> {
         let now = real_instant();
-        let mut list: Vec<NamespaceInfo> = self
-            .lock()
-            .values()
+        let map = self.lock();
+        let mut list: Vec<NamespaceInfo> = std::iter::once(&self.default)
+            .chain(map.values())
             .map(|ns| NamespaceInfo {
                 name: ns.name.to_string(),
                 in_flight: ns.in_flight.load(Ordering::Acquire),
@@ -280,13 +296,25 @@ impl Namespaces {
         list
     }
 
-    pub fn len(&self) -> usize {
-        self.lock().len()
+    /// How many namespaces are alive, `default` included.
+    pub fn count(&self) -> usize {
+        self.lock().len() + 1
     }
+}
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
+/// A fresh namespace `name`, its stores built by `factories` from a seed derived from `seed`.
+fn create(seed: u64, factories: &[StoreFactory], name: &str) -> Arc<Namespace> {
+    let ctx = StoreContext {
+        namespace: name,
+        seed: derive_seed(seed, name),
+    };
+    Arc::new(Namespace {
+        name: name.into(),
+        stores: Stores::build(factories, &ctx),
+        in_flight: AtomicUsize::new(0),
+        born: real_instant(),
+        last_used_ms: AtomicU64::new(0),
+    })
 }
 
 /// The store factories of the platform itself; vendors add theirs after these.
@@ -325,14 +353,33 @@ mod tests {
 
     #[test]
     fn busy_namespaces_are_never_evicted() {
-        let set = namespaces(2, Duration::from_secs(3600));
+        // `default` is always alive, and counts.
+        let set = namespaces(3, Duration::from_secs(3600));
+        assert_eq!(set.count(), 1);
         let _a = set.acquire("a").unwrap();
         let _b = set.acquire("b").unwrap();
-        assert!(matches!(set.acquire("c"), Err(NamespaceError::Full(2))));
+        assert!(matches!(set.acquire("c"), Err(NamespaceError::Full(3))));
         drop(_a);
         assert!(set.acquire("c").is_ok());
         assert!(set.get("a").is_none(), "the idle one was evicted");
         assert!(set.get("b").is_some(), "the busy one stays");
+    }
+
+    #[test]
+    fn default_is_never_dropped_only_reset() {
+        let set = namespaces(2, Duration::ZERO);
+        let default = set.acquire(DEFAULT_NAMESPACE).unwrap();
+        default.clock().advance(chrono::TimeDelta::hours(1));
+        let drawn = default.snapshot();
+        drop(default);
+        drop(set.acquire("other").unwrap());
+        let kept = set.get(DEFAULT_NAMESPACE).unwrap();
+        assert_eq!(kept.snapshot(), drawn, "an idle default outlives the idle TTL");
+        assert!(set.remove(DEFAULT_NAMESPACE));
+        assert_ne!(kept.snapshot(), drawn, "removing default resets it in place");
+        assert_eq!(set.count(), 2, "default and other");
+        set.reset_all();
+        assert_eq!(set.count(), 1);
     }
 
     #[test]
