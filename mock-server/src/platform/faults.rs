@@ -6,6 +6,7 @@
 //! choice (probability, delay samples, garbage bytes) comes from the namespace RNG.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rand::Rng as _;
 use rand_distr::{Distribution, LogNormal};
@@ -192,6 +193,9 @@ pub struct FaultPlan {
 #[derive(Debug, Default)]
 pub struct Faults {
     inner: Mutex<(u64, Vec<FaultRule>)>,
+    /// Whether there are rules: set with them, so a request in a namespace without faults (nearly
+    /// every request) takes no lock every worker thread would contend for.
+    any: AtomicBool,
 }
 
 impl Faults {
@@ -199,17 +203,26 @@ impl Faults {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn add(&self, spec: FaultSpec) -> FaultRule {
+    /// Change the rules, keeping [`Self::any`] true to them.
+    fn edit<T>(&self, change: impl FnOnce(&mut (u64, Vec<FaultRule>)) -> T) -> T {
         let mut inner = self.lock();
-        inner.0 += 1;
-        let rule = FaultRule {
-            id: inner.0,
-            remaining: spec.times,
-            spec,
-            hits: 0,
-        };
-        inner.1.push(rule.clone());
-        rule
+        let result = change(&mut inner);
+        self.any.store(!inner.1.is_empty(), Ordering::Release);
+        result
+    }
+
+    pub fn add(&self, spec: FaultSpec) -> FaultRule {
+        self.edit(|(next_id, rules)| {
+            *next_id += 1;
+            let rule = FaultRule {
+                id: *next_id,
+                remaining: spec.times,
+                spec,
+                hits: 0,
+            };
+            rules.push(rule.clone());
+            rule
+        })
     }
 
     pub fn list(&self) -> Vec<FaultRule> {
@@ -218,18 +231,22 @@ impl Faults {
 
     /// Remove one rule; false if there was none with that id.
     pub fn remove(&self, id: u64) -> bool {
-        let mut inner = self.lock();
-        let before = inner.1.len();
-        inner.1.retain(|rule| rule.id != id);
-        inner.1.len() != before
+        self.edit(|(_, rules)| {
+            let before = rules.len();
+            rules.retain(|rule| rule.id != id);
+            rules.len() != before
+        })
     }
 
     pub fn clear(&self) {
-        self.lock().1.clear();
+        self.edit(|(_, rules)| rules.clear());
     }
 
     /// The plan for a request, if a rule fires for it.
     pub fn plan(&self, api: Option<&str>, method: &str, path: &str, rng: &Rng) -> Option<FaultPlan> {
+        if !self.any.load(Ordering::Acquire) {
+            return None;
+        }
         let mut inner = self.lock();
         if inner.1.is_empty() {
             return None;
@@ -283,7 +300,7 @@ impl Store for Faults {
     }
 
     fn reset(&self) {
-        *self.lock() = (0, Vec::new());
+        self.edit(|inner| *inner = (0, Vec::new()));
     }
 
     fn snapshot(&self) -> serde_json::Value {

@@ -5,6 +5,7 @@
 //! are not kept at all. Nothing read back through the admin API can leak a credential. Unmatched
 //! requests carry the nearest route and why they missed it.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
@@ -205,17 +206,22 @@ struct Ring {
     /// Boxed: an entry moves from the serving layer's request future to here and back to
     /// [`Journal::blank`] as a pointer, and that future stays small.
     entries: VecDeque<Box<Entry>>,
+}
+
+thread_local! {
     /// Entries that fell out of a full ring, emptied, for [`Journal::blank`] to hand out again: a
-    /// busy namespace then records without allocating or freeing its strings.
+    /// busy namespace then records without allocating or freeing its strings. Kept per worker
+    /// thread, not in the ring: a thread then takes no lock for a blank entry, and refills
+    /// entries it emptied itself, whose memory is in its own cache.
     #[expect(
         clippy::vec_box,
         reason = "handed out and taken back as boxes, never moved out of them"
     )]
-    spare: Vec<Box<Entry>>,
+    static SPARE: RefCell<Vec<Box<Entry>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// At most this many spare entries are kept (enough for the requests one namespace has in flight
-/// at once on a few worker threads; beyond, they are freed as before).
+/// At most this many spare entries are kept per thread (enough for the requests one thread has
+/// in flight at once; beyond, they are freed as before).
 const SPARE_ENTRIES: usize = 8;
 
 impl Journal {
@@ -230,9 +236,10 @@ impl Journal {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// An empty entry to fill for a new request: one that fell out of the ring, if any.
+    /// An empty entry to fill for a new request: one that fell out of a ring on this thread, if
+    /// any.
     pub fn blank(&self) -> Box<Entry> {
-        self.lock().spare.pop().unwrap_or_default()
+        SPARE.with_borrow_mut(Vec::pop).unwrap_or_default()
     }
 
     /// Store an entry, assigning its id; the oldest entry falls out when full (and is kept as a
@@ -241,7 +248,7 @@ impl Journal {
         if self.capacity == 0 {
             return;
         }
-        let freed = {
+        let evicted = {
             let mut ring = self.lock();
             ring.next_id += 1;
             entry.id = ring.next_id;
@@ -251,17 +258,17 @@ impl Journal {
                 None
             };
             ring.entries.push_back(entry);
-            match evicted {
-                Some(mut evicted) if ring.spare.len() < SPARE_ENTRIES => {
-                    evicted.clear();
-                    ring.spare.push(evicted);
-                    None
-                }
-                evicted => evicted,
-            }
+            evicted
         };
-        // Freed outside the lock.
-        drop(freed);
+        // Emptied (or freed) outside the lock, which is held for pointer moves only.
+        if let Some(mut evicted) = evicted {
+            SPARE.with_borrow_mut(|spare| {
+                if spare.len() < SPARE_ENTRIES {
+                    evicted.clear();
+                    spare.push(evicted);
+                }
+            });
+        }
     }
 
     /// Entries newest first, optionally only one API's, at most `limit`.
@@ -277,9 +284,7 @@ impl Journal {
     }
 
     pub fn clear(&self) {
-        let mut ring = self.lock();
-        ring.entries.clear();
-        ring.spare.clear();
+        self.lock().entries.clear();
     }
 }
 

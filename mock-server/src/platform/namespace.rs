@@ -5,6 +5,7 @@
 //! least recently used idle one goes. A namespace with a request in flight is never evicted,
 //! and `default` never is.
 
+use crossbeam_utils::CachePadded;
 use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -41,9 +42,16 @@ pub fn validate_name(name: &str) -> Result<(), String> {
 
 /// One namespace.
 pub struct Namespace {
+    /// What every request writes, on cache lines of its own: the stores beside it are read by
+    /// every request on every worker thread, and would miss each time another thread wrote here.
+    activity: CachePadded<Activity>,
     /// Shared with every journal entry of the namespace.
     name: Arc<str>,
     stores: Stores,
+}
+
+/// How a namespace is being used.
+struct Activity {
     /// Requests being served now; a namespace with any is never evicted.
     in_flight: AtomicUsize,
     /// When the namespace was made: [`Self::last_used_ms`] counts from here.
@@ -104,16 +112,16 @@ impl Namespace {
     }
 
     fn idle_for(&self, now: Instant) -> Option<Duration> {
-        let last_used = self.born + Duration::from_millis(self.last_used_ms.load(Ordering::Acquire));
-        (self.in_flight.load(Ordering::Acquire) == 0).then(|| now.saturating_duration_since(last_used))
+        let last_used = self.activity.born + Duration::from_millis(self.activity.last_used_ms.load(Ordering::Acquire));
+        (self.activity.in_flight.load(Ordering::Acquire) == 0).then(|| now.saturating_duration_since(last_used))
     }
 
     /// Note a request that ended at `ended`.
     fn used_at(&self, ended: Instant) {
-        let ms = u64::try_from(ended.saturating_duration_since(self.born).as_millis()).unwrap_or(u64::MAX);
+        let ms = u64::try_from(ended.saturating_duration_since(self.activity.born).as_millis()).unwrap_or(u64::MAX);
         // Read first: most requests end in a millisecond already noted, and then write nothing.
-        if self.last_used_ms.load(Ordering::Relaxed) < ms {
-            self.last_used_ms.fetch_max(ms, Ordering::AcqRel);
+        if self.activity.last_used_ms.load(Ordering::Relaxed) < ms {
+            self.activity.last_used_ms.fetch_max(ms, Ordering::AcqRel);
         }
     }
 }
@@ -142,7 +150,7 @@ impl NamespaceGuard {
     fn release(&mut self, ended: Instant) {
         if std::mem::take(&mut self.held) {
             self.namespace.used_at(ended);
-            self.namespace.in_flight.fetch_sub(1, Ordering::AcqRel);
+            self.namespace.activity.in_flight.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }
@@ -228,7 +236,7 @@ impl Namespaces {
                 }
             }
         };
-        namespace.in_flight.fetch_add(1, Ordering::AcqRel);
+        namespace.activity.in_flight.fetch_add(1, Ordering::AcqRel);
         Ok(NamespaceGuard { namespace, held: true })
     }
 
@@ -286,7 +294,7 @@ impl Namespaces {
             .chain(map.values())
             .map(|ns| NamespaceInfo {
                 name: ns.name.to_string(),
-                in_flight: ns.in_flight.load(Ordering::Acquire),
+                in_flight: ns.activity.in_flight.load(Ordering::Acquire),
                 idle_secs: ns.idle_for(now).map(|d| d.as_secs()),
                 clock: ns.clock().now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                 frozen: ns.clock().is_frozen(),
@@ -311,9 +319,11 @@ fn create(seed: u64, factories: &[StoreFactory], name: &str) -> Arc<Namespace> {
     Arc::new(Namespace {
         name: name.into(),
         stores: Stores::build(factories, &ctx),
-        in_flight: AtomicUsize::new(0),
-        born: real_instant(),
-        last_used_ms: AtomicU64::new(0),
+        activity: CachePadded::new(Activity {
+            in_flight: AtomicUsize::new(0),
+            born: real_instant(),
+            last_used_ms: AtomicU64::new(0),
+        }),
     })
 }
 
