@@ -4,6 +4,7 @@
 //! namespace clock; `POST /auth/simpleSignIn` takes it back signed as an attached CMS and
 //! answers an HS256 JWT naming the participant. Every other route checks the bearer token.
 
+use std::cell::RefCell;
 use std::hash::BuildHasher as _;
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, StatusCode};
 use rand::Rng as _;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -231,8 +233,8 @@ fn mint(
 }
 
 /// Check `Authorization: Bearer <token>` on the namespace clock. A token that verified once is
-/// remembered with its claims, so a client's next calls skip the HMAC and the JSON; expiry is
-/// still checked on every call.
+/// remembered with its claims ([`VERIFIED`]), so a client's next calls skip the HMAC and the
+/// JSON; expiry is still checked on every call.
 pub fn authenticate(headers: &HeaderMap, ctx: &RequestContext) -> Result<Arc<Claims>, TrueApiError> {
     let Some(value) = headers
         .get(http::header::AUTHORIZATION)
@@ -250,20 +252,28 @@ pub fn authenticate(headers: &HeaderMap, ctx: &RequestContext) -> Result<Arc<Cla
     }
     let state = ctx.namespace.store::<AuthState>();
     let key = token_key(token);
-    let known = lock(&state.verified)
-        .get(&key)
-        .filter(|(known, _)| **known == *token)
-        .map(|(_, claims)| Arc::clone(claims));
+    let known = VERIFIED.with_borrow(|verified| {
+        verified
+            .get(&key)
+            .filter(|known| *known.token == *token && known.secret == state.secret)
+            .map(|known| Arc::clone(&known.claims))
+    });
     let claims = match known {
         Some(claims) => claims,
         None => {
             let claims = Arc::new(verify(token, state)?);
-            let mut verified = lock(&state.verified);
-            if verified.len() >= VERIFIED_TOKENS {
-                verified.clear();
-            }
-            // Another token under the same key is forgotten: it verifies again when it returns.
-            verified.insert(key, (token.into(), Arc::clone(&claims)));
+            VERIFIED.with_borrow_mut(|verified| {
+                if verified.len() >= VERIFIED_TOKENS {
+                    verified.clear();
+                }
+                // Another token under the same key is forgotten: it verifies again when it returns.
+                let known = Verified {
+                    token: token.into(),
+                    secret: state.secret,
+                    claims: Arc::clone(&claims),
+                };
+                verified.insert(key, known);
+            });
             claims
         }
     };
@@ -273,8 +283,21 @@ pub fn authenticate(headers: &HeaderMap, ctx: &RequestContext) -> Result<Arc<Cla
     Ok(claims)
 }
 
-/// A token that verified, and its claims.
-pub(super) type Verified = (Box<str>, Arc<Claims>);
+thread_local! {
+    /// Tokens that verified on this worker thread, under [`token_key`]. A cache: a token's claims
+    /// follow from the token and its namespace's secret alone, so forgetting one changes no
+    /// answer. Kept per thread, not per namespace: every call would otherwise take one lock and
+    /// count one `Arc` that all the worker threads share, and pass their cache lines back and
+    /// forth between the cores.
+    static VERIFIED: RefCell<FxHashMap<u64, Verified>> = RefCell::new(FxHashMap::default());
+}
+
+/// A token that verified, the secret it verified with, and its claims.
+struct Verified {
+    token: Box<str>,
+    secret: [u8; 32],
+    claims: Arc<Claims>,
+}
 
 /// What a verified token is remembered under: a hash of its last bytes, the signature's, which
 /// differ from token to token (a 300-byte token hashed whole cost more than the rest of the
@@ -284,7 +307,7 @@ fn token_key(token: &str) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(tail)
 }
 
-/// At most this many verified tokens are remembered per namespace (then forgotten at once).
+/// At most this many verified tokens are remembered per worker thread (then forgotten at once).
 const VERIFIED_TOKENS: usize = 4096;
 
 /// The claims of a token signed with this namespace's secret.

@@ -617,9 +617,6 @@ pub struct AuthState {
     secret: [u8; 32],
     challenges: std::sync::Mutex<FxHashMap<String, auth::Challenge>>,
     strictness: std::sync::Mutex<Option<Strictness>>,
-    /// Tokens that verified, with their claims (a cache: dropping it changes no answer), under
-    /// [`auth::token_key`].
-    verified: std::sync::Mutex<FxHashMap<u64, auth::Verified>>,
 }
 
 impl AuthState {
@@ -635,7 +632,6 @@ impl AuthState {
             secret,
             challenges: std::sync::Mutex::new(FxHashMap::default()),
             strictness: std::sync::Mutex::new(None),
-            verified: std::sync::Mutex::new(FxHashMap::default()),
         }
     }
 }
@@ -648,7 +644,6 @@ impl Store for AuthState {
     fn reset(&self) {
         self.challenges.lock().unwrap_or_else(|e| e.into_inner()).clear();
         *self.strictness.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        self.verified.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     fn snapshot(&self) -> serde_json::Value {
