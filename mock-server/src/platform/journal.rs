@@ -111,6 +111,8 @@ pub struct Entry {
     pub id: u64,
     /// Namespace time when the request arrived.
     pub at: DateTime<Utc>,
+    /// Filled in by [`Journal::list`]: the ring is the namespace's own, and a request writing
+    /// the name's shared count would pass its cache line between the worker threads.
     pub namespace: Arc<str>,
     pub api: Option<&'static str>,
     pub method: Method,
@@ -197,6 +199,8 @@ impl Entry {
 #[derive(Debug)]
 pub struct Journal {
     capacity: usize,
+    /// The namespace's name, for the entries [`Self::list`] hands out.
+    namespace: Arc<str>,
     inner: Mutex<Ring>,
 }
 
@@ -225,9 +229,10 @@ thread_local! {
 const SPARE_ENTRIES: usize = 8;
 
 impl Journal {
-    pub fn new(capacity: usize) -> Self {
+    pub fn new(namespace: &str, capacity: usize) -> Self {
         Self {
             capacity,
+            namespace: namespace.into(),
             inner: Mutex::new(Ring::default()),
         }
     }
@@ -279,7 +284,10 @@ impl Journal {
             .rev()
             .filter(|e| api.is_none_or(|api| e.api == Some(api)))
             .take(limit)
-            .map(|entry| Entry::clone(entry))
+            .map(|entry| Entry {
+                namespace: Arc::clone(&self.namespace),
+                ..Entry::clone(entry)
+            })
             .collect()
     }
 
@@ -339,7 +347,7 @@ mod tests {
 
     #[test]
     fn ring_is_bounded_and_newest_first() {
-        let journal = Journal::new(2);
+        let journal = Journal::new("default", 2);
         for path in ["/1", "/2", "/3"] {
             journal.record(Box::new(entry(path)));
         }
@@ -349,7 +357,7 @@ mod tests {
 
     #[test]
     fn entries_that_fall_out_come_back_empty_with_their_buffers() {
-        let journal = Journal::new(1);
+        let journal = Journal::new("default", 1);
         let mut first = journal.blank();
         first.path.push_str("/a-rather-long-path/that/needs/a/buffer");
         first.status = 404;

@@ -146,7 +146,13 @@ impl Platform {
 
     /// The API whose prefix `path` falls under.
     pub fn api_for_path(&self, path: &str) -> Option<&Arc<dyn VendorApi>> {
-        self.apis.iter().find(|api| {
+        self.api_index_for_path(path).map(|index| &self.apis[index])
+    }
+
+    /// The position in [`Self::apis`] of the API whose prefix `path` falls under: what a request
+    /// keeps instead of a clone of the `Arc`, whose count every worker thread would write.
+    pub fn api_index_for_path(&self, path: &str) -> Option<usize> {
+        self.apis.iter().position(|api| {
             let prefix = api.prefix();
             path.strip_prefix(prefix)
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || prefix.ends_with('/'))

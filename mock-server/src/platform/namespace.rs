@@ -45,8 +45,7 @@ pub struct Namespace {
     /// What every request writes, on cache lines of its own: the stores beside it are read by
     /// every request on every worker thread, and would miss each time another thread wrote here.
     activity: CachePadded<Activity>,
-    /// Shared with every journal entry of the namespace.
-    name: Arc<str>,
+    name: Box<str>,
     stores: Stores,
 }
 
@@ -65,11 +64,6 @@ struct Activity {
 impl Namespace {
     pub fn name(&self) -> &str {
         &self.name
-    }
-
-    /// The name as a shared string (no copy).
-    pub fn shared_name(&self) -> Arc<str> {
-        Arc::clone(&self.name)
     }
 
     /// Any registered store, by type.
@@ -332,7 +326,7 @@ pub fn platform_factories(clock: super::clock::ClockStart, journal_capacity: usi
     vec![
         Arc::new(move |_: &StoreContext<'_>| Arc::new(Clock::new(clock.clone())) as _),
         Arc::new(|ctx: &StoreContext<'_>| Arc::new(Rng::new(ctx.seed)) as _),
-        Arc::new(move |_: &StoreContext<'_>| Arc::new(Journal::new(journal_capacity)) as _),
+        Arc::new(move |ctx: &StoreContext<'_>| Arc::new(Journal::new(ctx.namespace, journal_capacity)) as _),
         Arc::new(|_: &StoreContext<'_>| Arc::new(Faults::default()) as _),
         Arc::new(|_: &StoreContext<'_>| Arc::new(RateLimiter::default()) as _),
         Arc::new(|_: &StoreContext<'_>| Arc::new(TransitionOverrides::default()) as _),

@@ -146,7 +146,8 @@ struct Exchange {
     namespace: super::namespace::NamespaceGuard,
     entry: Box<Entry>,
     request: Request,
-    api: Option<Arc<dyn super::VendorApi>>,
+    /// The API's position in [`super::Platform::apis`].
+    api: Option<usize>,
     /// The route the table matched, if the request named every required parameter.
     route: Option<&'static RouteSpec>,
     started: std::time::Instant,
@@ -200,17 +201,15 @@ fn admit(state: &ServingParts, mut request: Request, started: std::time::Instant
             return Admitted::Answer(platform_error(StatusCode::SERVICE_UNAVAILABLE, error.to_string()));
         }
     };
-    let api = platform
-        .api_for_path(path)
-        .filter(|api| match &state.scope {
-            Scope::All => true,
-            Scope::Only(only) => only == api.name(),
-        })
-        .cloned();
+    let api_index = platform.api_index_for_path(path).filter(|&index| match &state.scope {
+        Scope::All => true,
+        Scope::Only(only) => only == platform.apis[index].name(),
+    });
+    let api = api_index.map(|index| &platform.apis[index]);
 
     let method = request.method();
     let query = request.uri().query().unwrap_or("");
-    let (route, unmatched) = match api.as_ref() {
+    let (route, unmatched) = match api {
         Some(api) => match classify(api.routes(), method, path, query) {
             Classified::Matched(route) => (Some(route), None),
             Classified::Unmatched { nearest, miss } => (None, Some((nearest.map(|r| r.label()), miss))),
@@ -224,8 +223,7 @@ fn admit(state: &ServingParts, mut request: Request, started: std::time::Instant
     // Filled into an entry that fell out of the journal, when there is one, reusing its buffers.
     let mut entry = namespace.journal().blank();
     entry.at = namespace.clock().now_at(started);
-    entry.namespace = namespace.shared_name();
-    entry.api = api.as_ref().map(|api| api.name());
+    entry.api = api.map(|api| api.name());
     entry.method = method.clone();
     entry.path.push_str(path);
     entry.query.push_str(query);
@@ -236,7 +234,7 @@ fn admit(state: &ServingParts, mut request: Request, started: std::time::Instant
         namespace,
         entry,
         request,
-        api,
+        api: api_index,
         route,
         started,
     })
@@ -246,13 +244,14 @@ impl Exchange {
     /// Buffer the body, apply a matching fault, run the vendor router, record the exchange.
     async fn run(mut self, state: Arc<ServingParts>) -> Response {
         let platform = &state.platform;
+        let api = self.api.map(|index| &platform.apis[index]);
         // Buffer a non-empty body: the journal keeps its head, the handler gets it whole.
         let mut buffered = Bytes::new();
         if self.request.body().size_hint().exact() != Some(0) {
             let body = std::mem::take(self.request.body_mut());
             let Ok(bytes) = axum::body::to_bytes(body, platform.settings.max_body_bytes).await else {
                 // The vendor's own 413 where the request is for a vendor.
-                let response = match &self.api {
+                let response = match api {
                     Some(api) => api.error_response(self.entry.route, StatusCode::PAYLOAD_TOO_LARGE),
                     None => platform_error(
                         StatusCode::PAYLOAD_TOO_LARGE,
@@ -290,7 +289,7 @@ impl Exchange {
         let response = match plan.as_ref().map(|plan| &plan.response) {
             Some(FaultResponse::Status(status)) => {
                 let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                match &self.api {
+                match api {
                     Some(api) => api.error_response(self.entry.route, status),
                     None => platform_error(status, "injected fault"),
                 }
@@ -302,7 +301,7 @@ impl Exchange {
                 | FaultResponse::RandomBytesThenClose),
             ) => network_fault(network, plan.as_deref(), ConnectionFault::current().as_ref()),
             _ => {
-                let response = match &self.api {
+                let response = match api {
                     Some(api) if let Some(refused) = api.refuse(&self.entry.path, self.request.headers()) => refused,
                     Some(_) => {
                         self.request.extensions_mut().insert(RequestContext {
@@ -312,9 +311,7 @@ impl Exchange {
                             body: buffered,
                         });
                         let request = std::mem::take(&mut self.request);
-                        let endpoint = self
-                            .api
-                            .as_ref()
+                        let endpoint = api
                             .zip(self.route)
                             .and_then(|(api, route)| state.endpoints.get(api.name(), api.routes(), route));
                         match endpoint {
@@ -351,7 +348,7 @@ impl Exchange {
         entry.status = response.status().as_u16();
         entry.latency_ms = ended.saturating_duration_since(started).as_secs_f64() * 1000.0;
         tracing::debug!(
-            namespace = %entry.namespace,
+            namespace = namespace.name(),
             api = entry.api.unwrap_or("-"),
             status = entry.status,
             latency_ms = format_args!("{:.3}", entry.latency_ms),
