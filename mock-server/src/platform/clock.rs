@@ -8,6 +8,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use crossbeam_utils::atomic::AtomicCell;
 use serde_json::json;
 
 use super::store::Store;
@@ -58,7 +59,12 @@ struct ClockState {
 #[derive(Debug)]
 pub struct Clock {
     start: ClockStart,
-    state: Mutex<ClockState>,
+    /// Read by every request without a lock: `AtomicCell` reads a value this size under a
+    /// sequence lock, writing nothing, so the worker threads do not pass a lock's cache line back
+    /// and forth (nor wait on a thread the host paused while it held the lock).
+    state: AtomicCell<ClockState>,
+    /// Held by the admin calls that move time, each a read, a change and a store.
+    moving: Mutex<()>,
 }
 
 /// The largest single move accepted by [`Clock::advance`] (100 years), so arithmetic never overflows.
@@ -85,7 +91,8 @@ impl Clock {
         let state = Self::initial(&start);
         Self {
             start,
-            state: Mutex::new(state),
+            state: AtomicCell::new(state),
+            moving: Mutex::new(()),
         }
     }
 
@@ -98,8 +105,12 @@ impl Clock {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, ClockState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    /// Change the state, one admin call at a time.
+    fn update(&self, change: impl FnOnce(&mut ClockState)) {
+        let _moving = self.moving.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self.state.load();
+        change(&mut state);
+        self.state.store(state);
     }
 
     /// The namespace's current time.
@@ -109,47 +120,50 @@ impl Clock {
 
     /// The namespace's time at the real instant `instant` (a request's arrival, read once).
     pub fn now_at(&self, instant: Instant) -> DateTime<Utc> {
-        let state = *self.lock();
+        let state = self.state.load();
         state.frozen_at.unwrap_or_else(|| real_at(instant) + state.offset)
     }
 
     pub fn is_frozen(&self) -> bool {
-        self.lock().frozen_at.is_some()
+        self.state.load().frozen_at.is_some()
     }
 
     /// Move time forward by `seconds` (at most [`MAX_ADVANCE_SECONDS`]).
     pub fn advance(&self, delta: TimeDelta) {
-        let mut state = self.lock();
-        let real = real_now();
-        // Never past the end of year 9999, however often time is moved.
-        let room = latest() - (real + state.offset).max(state.frozen_at.unwrap_or(real + state.offset));
-        let delta = delta.min(room).max(TimeDelta::zero());
-        state.offset += delta;
-        if let Some(at) = state.frozen_at.as_mut() {
-            *at += delta;
-        }
+        self.update(|state| {
+            let real = real_now();
+            // Never past the end of year 9999, however often time is moved.
+            let room = latest() - (real + state.offset).max(state.frozen_at.unwrap_or(real + state.offset));
+            let delta = delta.min(room).max(TimeDelta::zero());
+            state.offset += delta;
+            if let Some(at) = state.frozen_at.as_mut() {
+                *at += delta;
+            }
+        });
     }
 
     /// Stop time, at `at` if given, else at the current instant.
     pub fn freeze(&self, at: Option<DateTime<Utc>>) {
         let now = self.now();
-        let mut state = self.lock();
-        let at = at.unwrap_or(now);
-        state.offset = at - real_now();
-        state.frozen_at = Some(at);
+        self.update(|state| {
+            let at = at.unwrap_or(now);
+            state.offset = at - real_now();
+            state.frozen_at = Some(at);
+        });
     }
 
     /// Let time run again from where it stands.
     pub fn unfreeze(&self) {
-        let mut state = self.lock();
-        if let Some(at) = state.frozen_at.take() {
-            state.offset = at - real_now();
-        }
+        self.update(|state| {
+            if let Some(at) = state.frozen_at.take() {
+                state.offset = at - real_now();
+            }
+        });
     }
 
     /// Virtual minus real time, for the admin view.
     pub fn offset(&self) -> TimeDelta {
-        let state = *self.lock();
+        let state = self.state.load();
         match state.frozen_at {
             Some(at) => at - real_now(),
             None => state.offset,
@@ -163,12 +177,12 @@ impl Store for Clock {
     }
 
     fn reset(&self) {
-        *self.lock() = Self::initial(&self.start);
+        self.update(|state| *state = Self::initial(&self.start));
     }
 
     /// Whether the clock has been moved away from its start. Real time passing is not state.
     fn snapshot(&self) -> serde_json::Value {
-        let state = *self.lock();
+        let state = self.state.load();
         let initial = Self::initial(&self.start);
         // Offsets drift by the real time spent between the two computations: allow a second.
         let moved = (state.offset - initial.offset).num_milliseconds().abs() > 1000
@@ -180,6 +194,23 @@ impl Store for Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn moves_made_at_once_from_many_threads_all_count() {
+        let clock = Clock::new(ClockStart { at: None, frozen: true });
+        let before = clock.now();
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for _ in 0..500 {
+                        clock.advance(TimeDelta::seconds(1));
+                        assert!(clock.is_frozen(), "a reader never sees a half-written state");
+                    }
+                });
+            }
+        });
+        assert_eq!(clock.now() - before, TimeDelta::seconds(2000));
+    }
 
     #[test]
     fn advancing_stops_at_the_end_of_year_9999() {
