@@ -194,10 +194,14 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for RequestBody {
     // Not an `async fn`: the body is at hand in the serving layer, and an async fn's state would
     // carry the whole request inside every handler's future that takes the body.
     fn from_request(
-        request: axum::extract::Request,
+        mut request: axum::extract::Request,
         state: &S,
     ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
-        let buffered = request.extensions().get::<RequestContext>().map(|ctx| ctx.body.clone());
+        // Taken, not cloned: the request is this extractor's, and no one reads it after.
+        let buffered = request
+            .extensions_mut()
+            .get_mut::<RequestContext>()
+            .map(|ctx| std::mem::take(&mut ctx.body));
         match buffered {
             Some(body) => Either::Left(std::future::ready(Ok(Self(body)))),
             None => Either::Right(Box::pin(async move {
