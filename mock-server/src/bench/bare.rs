@@ -113,6 +113,32 @@ pub fn run_bare(args: BareArgs) -> anyhow::Result<()> {
     })
 }
 
+/// The canned answers of `answers` (ЕКТРУ, Alta, True API), for the in-process bench.
+pub(super) fn router_of(answers: [&super::Answer; 3]) -> anyhow::Result<Router> {
+    let canned = |answer: &super::Answer, names: &[HeaderName]| -> anyhow::Result<Canned> {
+        let headers = names
+            .iter()
+            .map(|name| {
+                let value = answer
+                    .headers
+                    .get(name)
+                    .with_context(|| format!("the mock's answer has no {name} header"))?;
+                Ok((name.clone(), value.clone()))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Canned {
+            headers,
+            body: answer.body.clone(),
+        })
+    };
+    let [ektru, alta, true_api] = answers;
+    Ok(router(
+        canned(ektru, &[CONTENT_TYPE, HeaderName::from_static(USAGE_HEADER)])?,
+        canned(alta, &[CONTENT_TYPE])?,
+        canned(true_api, &[CONTENT_TYPE])?,
+    ))
+}
+
 fn router(ektru: Canned, alta: Canned, true_api: Canned) -> Router {
     Router::new()
         .route(EKTRU_ROUTE, get(move || async move { ektru }))

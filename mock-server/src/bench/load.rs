@@ -126,7 +126,9 @@ pub async fn run(load: &Load, budget: Budget) -> anyhow::Result<Outcome> {
     let stop = Stop::new(budget);
     let mut workers = tokio::task::JoinSet::new();
     for i in 0..load.connections {
-        let probe = load.probes[i % load.probes.len()].clone();
+        // A copy of its own: the generator shares the cores with the servers it measures, and
+        // every request clones the probe's body and header values.
+        let probe = load.probes[i % load.probes.len()].unshared();
         workers.spawn(connection_loop(load.addr, probe, stop.clone()));
     }
     let mut total = Outcome::empty()?;

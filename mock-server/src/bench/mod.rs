@@ -23,6 +23,7 @@
 
 mod bare;
 mod client;
+mod in_process;
 mod load;
 mod process;
 mod report;
@@ -95,10 +96,33 @@ pub struct BenchArgs {
     /// Also send this many ЕКТРУ requests to the mock, sampling its RSS every tenth of them.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     requests: Option<u64>,
+    /// Instead, time the mock's own work: its service and a bare router called in this process,
+    /// no sockets, from one task and then from one task per worker thread at once.
+    #[arg(long)]
+    in_process: bool,
+    /// With --in-process: worker threads (default: the machine's cores).
+    #[arg(long, requires = "in_process", value_parser = clap::value_parser!(u32).range(1..=256))]
+    threads: Option<u32>,
+    /// With --in-process: requests each task sends per turn (`--rounds` turns; the fastest counts).
+    #[arg(long, requires = "in_process", default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..))]
+    calls: u32,
 }
 
 /// Run the bench and print the report on stdout (progress goes to stderr).
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if args.in_process {
+        let threads = match args.threads {
+            Some(threads) => threads as usize,
+            None => std::thread::available_parallelism().map_or(2, usize::from),
+        };
+        let report = in_process::measure(in_process::InProcess {
+            threads,
+            calls: args.calls,
+            rounds: args.rounds,
+        })?;
+        print!("{report}");
+        return Ok(());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
