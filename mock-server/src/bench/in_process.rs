@@ -17,7 +17,7 @@ use http::{HeaderValue, Request};
 use tower::ServiceExt as _;
 
 use super::client::{Answer, Probe};
-use super::{MOCK_CONFIG, TRUE_API_PARTICIPANT, alta_path, bare, ektru_path, true_api_request};
+use super::{MOCK_CONFIG, alta_path, bare, ektru_path, mint_probe, minted_token, success, true_api_request};
 use crate::{Config, MockServer, Options, Scope};
 
 /// What to measure.
@@ -167,31 +167,14 @@ where
     })
 }
 
+/// `probe` on the mock, which must answer 2xx.
 async fn answer_ok(mock: crate::Serving, probe: &Probe) -> anyhow::Result<Answer> {
-    let answer = call(mock, probe).await?;
-    anyhow::ensure!(
-        answer.status.is_success(),
-        "the mock answered {} with {}: {}",
-        probe.describe(),
-        answer.status,
-        String::from_utf8_lossy(&answer.body)
-    );
-    Ok(answer)
+    success(probe, call(mock, probe).await?)
 }
 
 /// A token for the demo participant, from the admin API, as the loopback bench gets one.
 async fn mint_token(mock: &crate::Serving) -> anyhow::Result<String> {
-    let mint = Probe::post_json(
-        "/__admin/true-api/tokens",
-        http::HeaderMap::new(),
-        serde_json::json!({ "participant": TRUE_API_PARTICIPANT }).to_string(),
-    );
-    let minted: serde_json::Value = serde_json::from_slice(&answer_ok(mock.clone(), &mint).await?.body)
-        .context("the mock's token answer is not JSON")?;
-    minted["token"]
-        .as_str()
-        .map(str::to_owned)
-        .context("the mock's token answer has no \"token\"")
+    minted_token(&answer_ok(mock.clone(), &mint_probe()).await?)
 }
 
 impl fmt::Display for InProcessReport {

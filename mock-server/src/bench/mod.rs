@@ -219,7 +219,11 @@ async fn start_bare(scratch: &Scratch, mock: &ServerProcess, true_api: &Probe) -
 
 /// `probe` on the mock, which must answer 2xx: a bench of error answers measures nothing.
 async fn fetch_ok(mock: &ServerProcess, probe: &Probe) -> anyhow::Result<Answer> {
-    let answer = client::send_once(mock.addr, probe).await?;
+    success(probe, client::send_once(mock.addr, probe).await?)
+}
+
+/// The mock's `answer` to `probe`, if a success.
+fn success(probe: &Probe, answer: Answer) -> anyhow::Result<Answer> {
     anyhow::ensure!(
         answer.status.is_success(),
         "the mock answered {} with {}: {}",
@@ -233,17 +237,27 @@ async fn fetch_ok(mock: &ServerProcess, probe: &Probe) -> anyhow::Result<Answer>
 /// The True API request: a token for the demo participant from the mock's admin API (as a test
 /// would get one, without signing), then `POST cises/info` with it.
 async fn true_api_probe(mock: &ServerProcess) -> anyhow::Result<Probe> {
-    let mint = Probe::post_json(
+    let minted = fetch_ok(mock, &mint_probe()).await?;
+    true_api_request(&minted_token(&minted)?)
+}
+
+/// The admin call minting a token for the demo participant.
+fn mint_probe() -> Probe {
+    Probe::post_json(
         "/__admin/true-api/tokens",
         http::HeaderMap::new(),
         serde_json::json!({ "participant": TRUE_API_PARTICIPANT }).to_string(),
-    );
+    )
+}
+
+/// The token in the mock's answer to [`mint_probe`].
+fn minted_token(answer: &Answer) -> anyhow::Result<String> {
     let minted: serde_json::Value =
-        serde_json::from_slice(&fetch_ok(mock, &mint).await?.body).context("the mock's token answer is not JSON")?;
-    let token = minted["token"]
+        serde_json::from_slice(&answer.body).context("the mock's token answer is not JSON")?;
+    minted["token"]
         .as_str()
-        .context("the mock's token answer has no \"token\"")?;
-    true_api_request(token)
+        .map(str::to_owned)
+        .context("the mock's token answer has no \"token\"")
 }
 
 fn true_api_request(token: &str) -> anyhow::Result<Probe> {
