@@ -1,9 +1,10 @@
-//! Namespaces: complete, isolated copies of all mutable state, created lazily on first use.
+//! Namespaces: complete, isolated copies of all mutable state, created lazily on first use
+//! (`default` at start).
 //!
 //! A namespace is nothing but its registered [`Stores`] plus bookkeeping for eviction. The set
-//! is bounded: idle namespaces past their TTL are dropped, and when the maximum is reached the
-//! least recently used idle one goes. A namespace with a request in flight is never evicted,
-//! and `default` never is.
+//! is bounded (`default` counts): idle namespaces past their TTL are dropped, and when the
+//! maximum is reached the least recently used idle one goes. A namespace with a request in
+//! flight is never evicted, and `default` never is: dropping it resets it.
 
 use crossbeam_utils::CachePadded;
 use rustc_hash::FxHashMap;
