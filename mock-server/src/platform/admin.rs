@@ -21,7 +21,6 @@ use super::Platform;
 use super::clock::MAX_ADVANCE_SECONDS;
 use super::error::AdminError;
 use super::faults::FaultSpec;
-use super::journal::Entry;
 use super::lifecycle::TransitionRule;
 use super::namespace::{DEFAULT_NAMESPACE, NamespaceGuard};
 use super::serve::RequestedNamespace;
@@ -281,8 +280,13 @@ async fn requests(State(platform): State<Arc<Platform>>, request: Request) -> Ad
     }
     let namespace = target(&platform, &request)?;
     let entries = namespace.journal().list(params.api.as_deref(), limit);
-    let unmatched: Vec<_> = entries.iter().filter(|e| !e.matched()).map(Entry::to_json).collect();
-    let entries: Vec<_> = entries.iter().map(Entry::to_json).collect();
+    let name = namespace.name();
+    let unmatched: Vec<_> = entries
+        .iter()
+        .filter(|e| !e.matched())
+        .map(|e| e.to_json(name))
+        .collect();
+    let entries: Vec<_> = entries.iter().map(|e| e.to_json(name)).collect();
     Ok(Json(json!({ "namespace": namespace.name(), "requests": entries, "unmatched": unmatched })).into_response())
 }
 

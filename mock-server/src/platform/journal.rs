@@ -10,7 +10,6 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use std::sync::Arc;
 
 use http::{HeaderMap, Method};
 use serde::Serialize;
@@ -111,9 +110,6 @@ pub struct Entry {
     pub id: u64,
     /// Namespace time when the request arrived.
     pub at: DateTime<Utc>,
-    /// Filled in by [`Journal::list`]: the ring is the namespace's own, and a request writing
-    /// the name's shared count would pass its cache line between the worker threads.
-    pub namespace: Arc<str>,
     pub api: Option<&'static str>,
     pub method: Method,
     pub path: String,
@@ -138,7 +134,6 @@ impl Entry {
         let Self {
             id,
             at,
-            namespace: _,
             api,
             method: _,
             path,
@@ -171,13 +166,15 @@ impl Entry {
         self.route.is_some()
     }
 
-    /// The admin API's view of the entry, secrets redacted.
-    pub fn to_json(&self) -> serde_json::Value {
+    /// The admin API's view of the entry, secrets redacted. The entry does not hold its
+    /// namespace's name: the ring is the namespace's own, and a request writing the name's shared
+    /// count would pass its cache line between the worker threads.
+    pub fn to_json(&self, namespace: &str) -> serde_json::Value {
         let headers = header_pairs(&self.headers);
         json!({
             "id": self.id,
             "at": self.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            "namespace": &*self.namespace,
+            "namespace": namespace,
             "api": self.api,
             "method": self.method.as_str(),
             "path": self.path,
@@ -199,8 +196,6 @@ impl Entry {
 #[derive(Debug)]
 pub struct Journal {
     capacity: usize,
-    /// The namespace's name, for the entries [`Self::list`] hands out.
-    namespace: Arc<str>,
     inner: Mutex<Ring>,
 }
 
@@ -229,10 +224,9 @@ thread_local! {
 const SPARE_ENTRIES: usize = 8;
 
 impl Journal {
-    pub fn new(namespace: &str, capacity: usize) -> Self {
+    pub fn new(capacity: usize) -> Self {
         Self {
             capacity,
-            namespace: namespace.into(),
             inner: Mutex::new(Ring::default()),
         }
     }
@@ -284,10 +278,7 @@ impl Journal {
             .rev()
             .filter(|e| api.is_none_or(|api| e.api == Some(api)))
             .take(limit)
-            .map(|entry| Entry {
-                namespace: Arc::clone(&self.namespace),
-                ..Entry::clone(entry)
-            })
+            .map(|entry| Entry::clone(entry))
             .collect()
     }
 
@@ -319,7 +310,6 @@ mod tests {
         Entry {
             id: 0,
             at: DateTime::from_timestamp(0, 0).unwrap(),
-            namespace: "default".into(),
             api: Some("a"),
             method: Method::GET,
             path: path.into(),
@@ -347,7 +337,7 @@ mod tests {
 
     #[test]
     fn ring_is_bounded_and_newest_first() {
-        let journal = Journal::new("default", 2);
+        let journal = Journal::new(2);
         for path in ["/1", "/2", "/3"] {
             journal.record(Box::new(entry(path)));
         }
@@ -357,7 +347,7 @@ mod tests {
 
     #[test]
     fn entries_that_fall_out_come_back_empty_with_their_buffers() {
-        let journal = Journal::new("default", 1);
+        let journal = Journal::new(1);
         let mut first = journal.blank();
         first.path.push_str("/a-rather-long-path/that/needs/a/buffer");
         first.status = 404;

@@ -327,7 +327,7 @@ pub fn platform_factories(clock: super::clock::ClockStart, journal_capacity: usi
     vec![
         Arc::new(move |_: &StoreContext<'_>| Arc::new(Clock::new(clock.clone())) as _),
         Arc::new(|ctx: &StoreContext<'_>| Arc::new(Rng::new(ctx.seed)) as _),
-        Arc::new(move |ctx: &StoreContext<'_>| Arc::new(Journal::new(ctx.namespace, journal_capacity)) as _),
+        Arc::new(move |_: &StoreContext<'_>| Arc::new(Journal::new(journal_capacity)) as _),
         Arc::new(|_: &StoreContext<'_>| Arc::new(Faults::default()) as _),
         Arc::new(|_: &StoreContext<'_>| Arc::new(RateLimiter::default()) as _),
         Arc::new(|_: &StoreContext<'_>| Arc::new(TransitionOverrides::default()) as _),
