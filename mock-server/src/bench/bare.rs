@@ -57,6 +57,10 @@ struct Canned {
 impl Canned {
     fn new(body_file: &Path, headers: &[(HeaderName, &str)]) -> anyhow::Result<Self> {
         let body = std::fs::read(body_file).with_context(|| format!("cannot read {}", body_file.display()))?;
+        Self::of(body.into(), headers)
+    }
+
+    fn of(body: Bytes, headers: &[(HeaderName, &str)]) -> anyhow::Result<Self> {
         let headers = headers
             .iter()
             .map(|(name, value)| {
@@ -65,10 +69,7 @@ impl Canned {
                 Ok((name.clone(), value))
             })
             .collect::<anyhow::Result<_>>()?;
-        Ok(Self {
-            headers,
-            body: body.into(),
-        })
+        Ok(Self { headers, body })
     }
 }
 
@@ -118,18 +119,9 @@ pub(super) fn router_of(answers: [&super::Answer; 3]) -> anyhow::Result<Router> 
     let canned = |answer: &super::Answer, names: &[HeaderName]| -> anyhow::Result<Canned> {
         let headers = names
             .iter()
-            .map(|name| {
-                let value = answer
-                    .headers
-                    .get(name)
-                    .with_context(|| format!("the mock's answer has no {name} header"))?;
-                Ok((name.clone(), value.clone()))
-            })
-            .collect::<anyhow::Result<_>>()?;
-        Ok(Canned {
-            headers,
-            body: answer.body.clone(),
-        })
+            .map(|name| Ok((name.clone(), super::header(answer, name.as_str())?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Canned::of(answer.body.clone(), &headers)
     };
     let [ektru, alta, true_api] = answers;
     Ok(router(
